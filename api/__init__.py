@@ -1,0 +1,91 @@
+"""Taskforce API: create_app() only."""
+import logging
+import re
+import uuid
+
+from flask import Flask, g, request
+from flask_cors import CORS
+
+from api.config import load_config
+from api.errors import register_error_handlers
+from api.extensions import Api, connect_database
+
+log = logging.getLogger("api")
+
+EXPOSED_HEADERS = ["ETag", "Location", "Link", "X-Pagination", "Retry-After", "RateLimit", "RateLimit-Policy",
+                   "Idempotent-Replayed", "X-Request-ID"]
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+OPENAPI_INFO = {
+    "description": (
+        "Headless REST API for bilateral economic-cooperation forums: the sessions of a task force, their "
+        "thematic tables and seminars, the Networking Open Space and the directory of organisations.\n\n"
+        "Every resource with an id is versioned: send the ETag back in `If-Match` to write; errors are "
+        "RFC 9457 problem+json."
+    ),
+}
+
+
+def create_app(test_config=None):
+    """Build the Flask application."""
+    config = load_config(test_config)
+    app = Flask(__name__)
+    app.config.update(config)
+    app.config.update(
+        API_TITLE="Taskforce API",
+        API_VERSION="1.0.0",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="/api/v1/docs/assets/",
+        API_SPEC_OPTIONS={"info": OPENAPI_INFO, "servers": [{"url": "/"}]},
+        JSON_SORT_KEYS=False,
+    )
+    logging.basicConfig(level=config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    backend = connect_database(config)
+    register_error_handlers(app)
+    _register_request_id(app)
+    CORS(app, origins=config["CORS_ORIGINS"], expose_headers=EXPOSED_HEADERS, supports_credentials=False)
+
+    from api.auth.tokens import init_tokens
+    from api.core.ratelimit import init_request_limit
+
+    init_tokens(app)
+    init_request_limit(app)
+
+    api = Api(app)
+    api.spec.components.security_scheme("bearerAuth", {
+        "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+        "description": "An access token from POST /api/v1/auth/token."})
+    from api import docs, health
+    from api.auth.routes import blp as auth_blp, clients_blp, oauth_error_response, OAuthError, users_blp
+    from api.organisations.routes import blp as organisations_blp
+    from api.sessions.routes import blp as sessions_blp
+
+    app.register_error_handler(OAuthError, oauth_error_response)
+    app.register_blueprint(health.blp)
+    app.register_blueprint(docs.blp)
+    for blueprint in (auth_blp, users_blp, clients_blp, sessions_blp, organisations_blp):
+        api.register_blueprint(blueprint)
+
+    from api.cli import register_commands
+    from api.storage import prepare_storage
+
+    register_commands(app)
+    prepare_storage(app, backend)
+    return app
+
+
+def _register_request_id(app):
+    @app.before_request
+    def take_request_id():
+        given = request.headers.get("X-Request-ID", "")
+        g.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+
+    @app.after_request
+    def add_request_id(response):
+        response.headers["X-Request-ID"] = getattr(g, "request_id", None) or uuid.uuid4().hex
+        response.vary.add("Authorization")
+        return response

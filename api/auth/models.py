@@ -1,0 +1,58 @@
+"""Stored accounts, machine credentials, refresh tokens and revoked access tokens."""
+import mongoengine as me
+
+from api.core.documents import VersionedDocument
+
+
+class User(VersionedDocument):
+    email = me.StringField(required=True)
+    password_hash = me.StringField(required=True)
+    display_name = me.StringField()
+    roles = me.ListField(me.StringField())
+    organisation_id = me.StringField()
+    active = me.BooleanField(default=True)
+
+    meta = {"collection": "users", "indexes": [{"fields": ["email"], "unique": True}, "roles"]}
+
+
+class Client(VersionedDocument):
+    client_id = me.StringField(required=True)
+    secret_hash = me.StringField(required=True)
+    name = me.StringField(required=True)
+    organisation_id = me.StringField(required=True)
+    scopes = me.ListField(me.StringField())
+    active = me.BooleanField(default=True)
+
+    meta = {"collection": "clients", "indexes": [{"fields": ["client_id"], "unique": True}, "organisation_id"]}
+
+
+class RefreshToken(me.Document):
+    """A refresh token (stored as its hash). Each use spends it; reusing a spent one revokes its family."""
+
+    token_hash = me.StringField(required=True)
+    family = me.StringField(required=True)
+    user_id = me.StringField(required=True)
+    expires_at = me.DateTimeField(required=True)
+    spent_at = me.DateTimeField()
+    revoked = me.BooleanField(default=False)
+
+    meta = {
+        "collection": "refresh_tokens",
+        "indexes": [
+            {"fields": ["token_hash"], "unique": True},
+            "family",
+            {"fields": ["expires_at"], "expireAfterSeconds": 0},
+        ],
+    }
+
+
+class RevokedAccessToken(me.Document):
+    """An access token revoked before its expiry; kept until it would have expired anyway."""
+
+    jti = me.StringField(required=True)
+    expires_at = me.DateTimeField(required=True)
+
+    meta = {
+        "collection": "revoked_access_tokens",
+        "indexes": [{"fields": ["jti"], "unique": True}, {"fields": ["expires_at"], "expireAfterSeconds": 0}],
+    }

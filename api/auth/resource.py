@@ -1,0 +1,101 @@
+"""People accounts and machine credentials as versioned, admin-only resources."""
+import secrets
+
+from bson import ObjectId
+
+from api.auth.models import Client, User
+from api.auth.passwords import hash_secret
+from api.auth.schemas import ClientQueryArgsSchema, ClientSchema, UserQueryArgsSchema, UserSchema
+from api.core.permissions import PARTNER, AdminOnlyPolicy
+from api.core.resource import Resource
+from api.errors import Conflict, ValidationFailed
+from api.organisations.models import Organisation
+
+
+def _check_organisation(organisation_id, errors):
+    if organisation_id and not Organisation.objects(id=ObjectId(organisation_id), deleted_at=None).only("id").first():
+        errors["organisation_id"] = ["No organisation with this id."]
+
+
+class UserResource(Resource):
+    name = "users"
+    label = "a user"
+    path_param = "user_id"
+    model = User
+    schema = UserSchema
+    query_schema = UserQueryArgsSchema
+    policy = AdminOnlyPolicy()
+    search_fields = ("email", "display_name")
+    sort_fields = {"email": "email", "created_at": "created_at", "updated_at": "updated_at"}
+    example = {"email": "agency@example.org", "password": "a long passphrase", "display_name": "Agenzia Marche",
+               "roles": ["partner"], "organisation_id": "64b7f0c2a1e4b3d2c1a09f8e"}
+
+    def filters(self, args):
+        query = {}
+        if "role" in args:
+            query["roles"] = args["role"]
+        for name in ("organisation_id", "active"):
+            if name in args:
+                query[name] = args[name]
+        return query
+
+    def prepare(self, state, *, old, parent):
+        state["email"] = state["email"].lower()
+        password = state.pop("password", None)
+        if password is not None:
+            state["password_hash"] = hash_secret(password)
+        elif old is not None:
+            state["password_hash"] = old["password_hash"]
+        else:
+            raise ValidationFailed.field("password", "Required when creating a user.")
+        return state
+
+    def check(self, state, *, old, parent):
+        errors = {}
+        if PARTNER in state["roles"] and not state.get("organisation_id"):
+            errors["organisation_id"] = ["A partner must belong to an organisation."]
+        _check_organisation(state.get("organisation_id"), errors)
+        if errors:
+            raise ValidationFailed(errors)
+        if old is None or old["email"] != state["email"]:
+            if User.objects(email=state["email"]).only("id").first():
+                raise Conflict("A user with this e-mail already exists.")
+
+
+class ClientResource(Resource):
+    name = "clients"
+    label = "a client credential"
+    path_param = "client_key"
+    model = Client
+    schema = ClientSchema
+    query_schema = ClientQueryArgsSchema
+    policy = AdminOnlyPolicy()
+    search_fields = ("name", "client_id")
+    sort_fields = {"name": "name", "created_at": "created_at", "updated_at": "updated_at"}
+    server_fields = ("client_id", "client_secret")
+    shown_once_fields = ("client_secret",)
+    example = {"name": "Marche Export CRM", "organisation_id": "64b7f0c2a1e4b3d2c1a09f8e", "scopes": ["read", "write"]}
+
+    def filters(self, args):
+        return {name: args[name] for name in ("organisation_id", "active") if name in args}
+
+    def prepare(self, state, *, old, parent):
+        if old is None:
+            secret = secrets.token_urlsafe(32)
+            state["client_id"] = "tf_" + secrets.token_hex(8)
+            state["secret_hash"] = hash_secret(secret)
+            state["client_secret"] = secret
+        else:
+            state["client_id"] = old["client_id"]
+            state["secret_hash"] = old["secret_hash"]
+        return state
+
+    def check(self, state, *, old, parent):
+        errors = {}
+        _check_organisation(state.get("organisation_id"), errors)
+        if errors:
+            raise ValidationFailed(errors)
+
+
+users = UserResource()
+clients = ClientResource()

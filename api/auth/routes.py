@@ -1,0 +1,244 @@
+"""Routes of /api/v1/auth (token, revoke, me, jwks), /api/v1/users and /api/v1/clients."""
+import base64
+import binascii
+from urllib.parse import unquote_plus
+
+from bson import ObjectId
+from flask import current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.auth import tokens
+from api.auth.models import Client, User
+from api.auth.passwords import verify_secret
+from api.auth.resource import clients, users
+from api.auth.schemas import (JwksSchema, MeSchema, OAuthErrorSchema, RevokeRequestSchema, TokenRequestSchema,
+                              TokenResponseSchema)
+from api.core import ratelimit
+from api.core.http import JSON, json_response, read_json_body
+from api.core.permissions import PARTNER, Identity, current_identity
+from api.core.routes import problems, register_resource
+from api.errors import ApiError, Unauthorized
+
+FORM = "application/x-www-form-urlencoded"
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="OAuth 2 tokens and the caller's identity.")
+users_blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="People accounts (admin only).")
+clients_blp = Blueprint("clients", __name__, url_prefix="/api/v1/clients",
+                        description="Partner machine credentials (admin only).")
+register_resource(users_blp, users, "")
+register_resource(clients_blp, clients, "")
+
+TOKEN_BODY = {"required": True, "content": {
+    FORM: {"schema": TokenRequestSchema, "example": {"grant_type": "client_credentials", "client_id": "tf_3f9a1c2b7d4e8f60",
+                                                     "client_secret": "…"}},
+    JSON: {"schema": TokenRequestSchema}}}
+REVOKE_BODY = {"required": True, "content": {FORM: {"schema": RevokeRequestSchema}, JSON: {"schema": RevokeRequestSchema}}}
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+class OAuthError(ApiError):
+    """An RFC 6749 §5.2 error: `error` and `error_description`, with problem members alongside."""
+
+    def __init__(self, error, description, status=400, headers=None):
+        super().__init__(description, status=status, headers=headers, title=error)
+        self.error = error
+
+
+def oauth_error_response(error):
+    body = {"error": error.error, "error_description": error.detail, "type": f"urn:ietf:rfc:6749#{error.error}",
+            "title": error.error, "status": error.status, "detail": error.detail}
+    return json_response(body, error.status, {**NO_STORE, **error.headers})
+
+
+def _form_or_json():
+    if request.mimetype == FORM:
+        return request.form.to_dict(flat=True)
+    if request.mimetype == JSON:
+        try:
+            body = read_json_body()
+        except ApiError as error:
+            raise OAuthError("invalid_request", error.detail) from None
+        if not isinstance(body, dict) or not all(isinstance(v, str) for v in body.values()):
+            raise OAuthError("invalid_request", "The body must be an object of string parameters.")
+        return body
+    raise OAuthError("invalid_request", f"Send the parameters as {FORM} or {JSON}.")
+
+
+def _basic_credentials():
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise OAuthError("invalid_client", "Malformed HTTP Basic credentials.", 401,
+                         {"WWW-Authenticate": 'Basic realm="taskforce-api"'}) from None
+    client_id, sep, secret = decoded.partition(":")
+    if not sep:
+        raise OAuthError("invalid_client", "Malformed HTTP Basic credentials.", 401,
+                         {"WWW-Authenticate": 'Basic realm="taskforce-api"'})
+    # RFC 6749 §2.3.1: both parts are form-encoded before Basic encoding.
+    return unquote_plus(client_id), unquote_plus(secret)
+
+
+def _rate_limit(*keys):
+    limit = ratelimit.Limit.parse(current_app.config["TOKEN_RATE_LIMIT"])
+    if limit is None:
+        return
+    for key in keys:
+        if key:
+            ratelimit.hit(limit, f"token:{key}"[:300])
+
+
+def _token_answer(identity, refresh_token=None):
+    body = {"access_token": tokens.issue_access_token(identity), "token_type": "Bearer",
+            "expires_in": current_app.config["ACCESS_TOKEN_TTL"], "scope": " ".join(sorted(identity.scopes))}
+    if refresh_token:
+        body["refresh_token"] = refresh_token
+    return json_response(body, 200, NO_STORE)
+
+
+def _user_identity(user):
+    return Identity(sub=f"user:{user['_id']}", roles=frozenset(user.get("roles") or ()),
+                    organisation_id=user.get("organisation_id"), scopes=frozenset({"read", "write"}))
+
+
+def _active_user(query):
+    return User._get_collection().find_one({**query, "deleted_at": None, "active": True})
+
+
+def _password_grant(params):
+    username, password = params.get("username"), params.get("password")
+    if not username or not password:
+        raise OAuthError("invalid_request", "username and password are required.")
+    user = _active_user({"email": username.strip().lower()})
+    if not verify_secret(user["password_hash"] if user else None, password):
+        raise OAuthError("invalid_grant", "The username or password is wrong.")
+    return _token_answer(_user_identity(user), tokens.issue_refresh_token(str(user["_id"])))
+
+
+def _client_credentials_grant(params, basic):
+    client_id, secret = basic or (params.get("client_id"), params.get("client_secret"))
+    challenge = {"WWW-Authenticate": 'Basic realm="taskforce-api"'} if basic else {}
+    if not client_id or not secret:
+        raise OAuthError("invalid_client", "Client authentication is required.", 401, challenge)
+    client = Client._get_collection().find_one({"client_id": client_id, "deleted_at": None, "active": True})
+    if not verify_secret(client["secret_hash"] if client else None, secret):
+        raise OAuthError("invalid_client", "Client authentication failed.", 401, challenge)
+    scopes = set(client.get("scopes") or ())
+    if params.get("scope"):
+        requested = set(params["scope"].split())
+        if not requested <= scopes:
+            raise OAuthError("invalid_scope", f"This client may ask for: {' '.join(sorted(scopes))}.")
+        scopes = requested
+    identity = Identity(sub=f"client:{client_id}", roles=frozenset({PARTNER}),
+                        organisation_id=client["organisation_id"], scopes=frozenset(scopes))
+    return _token_answer(identity)
+
+
+def _refresh_grant(params):
+    token = params.get("refresh_token")
+    if not token:
+        raise OAuthError("invalid_request", "refresh_token is required.")
+    try:
+        record = tokens.spend_refresh_token(token)
+    except tokens.RefreshRefused:
+        raise OAuthError("invalid_grant", "The refresh token is invalid, expired, spent or revoked.") from None
+    user = _active_user({"_id": ObjectId(record["user_id"])})
+    if user is None:
+        tokens.revoke_family(record["family"])
+        raise OAuthError("invalid_grant", "The refresh token is invalid, expired, spent or revoked.")
+    return _token_answer(_user_identity(user), tokens.issue_refresh_token(record["user_id"], record["family"]))
+
+
+@blp.route("/token", endpoint="token")
+class Token(MethodView):
+    @blp.doc(summary="Get an access token (OAuth 2 token endpoint)", requestBody=TOKEN_BODY, security=[],
+             description="Grants: `password` (people), `client_credentials` (partner systems; secret in the body "
+                         "or HTTP Basic), `refresh_token` (rotating). Errors follow RFC 6749 §5.2.")
+    @blp.alt_response(200, schema=TokenResponseSchema, success=True, description="Tokens.")
+    @blp.alt_response(400, schema=OAuthErrorSchema, description="invalid_request, invalid_grant, unsupported_grant_type, invalid_scope.")
+    @blp.alt_response(401, schema=OAuthErrorSchema, description="invalid_client.")
+    @problems(blp, 413, 429)
+    def post(self):
+        try:
+            basic = _basic_credentials()
+            params = _form_or_json()
+            grant = params.get("grant_type")
+            account = (basic[0] if basic else None) or params.get("client_id") or params.get("username")
+            _rate_limit(f"ip:{request.remote_addr}", f"id:{account}" if account else None)
+            if grant == "password":
+                return _password_grant(params)
+            if grant == "client_credentials":
+                return _client_credentials_grant(params, basic)
+            if grant == "refresh_token":
+                return _refresh_grant(params)
+            if not grant:
+                raise OAuthError("invalid_request", "grant_type is required.")
+            raise OAuthError("unsupported_grant_type", "Use password, client_credentials or refresh_token.")
+        except OAuthError as error:
+            return oauth_error_response(error)
+
+
+def _require_caller():
+    identity = current_identity()
+    if identity.is_anonymous:
+        raise Unauthorized()
+    return identity
+
+
+@blp.route("/revoke", endpoint="revoke")
+class Revoke(MethodView):
+    @blp.doc(summary="Revoke a token (RFC 7009)", requestBody=REVOKE_BODY, security=[{"bearerAuth": []}],
+             description="Revoking a refresh token revokes its whole family. Unknown tokens also answer 200.")
+    @blp.alt_response(200, description="Revoked (or unknown).", success=True)
+    @problems(blp, 400, 401, 415)
+    def post(self):
+        identity = _require_caller()
+        try:
+            params = _form_or_json()
+        except OAuthError as error:
+            return oauth_error_response(error)
+        token = params.get("token")
+        if not token:
+            return oauth_error_response(OAuthError("invalid_request", "token is required."))
+        _revoke(identity, token, params.get("token_type_hint"))
+        return current_app.response_class(status=200, headers=NO_STORE)
+
+
+def _revoke(identity, token, hint):
+    record = tokens.find_refresh_token(token) if hint != "access_token" or token.count(".") != 2 else None
+    if record is not None:
+        if identity.is_admin or identity.sub == f"user:{record['user_id']}":
+            tokens.revoke_family(record["family"])
+        return
+    if token.count(".") == 2:
+        try:
+            claims = tokens.decode_access_token(token)
+        except Unauthorized:
+            return
+        if identity.is_admin or claims.get("sub") == identity.sub:
+            tokens.revoke_access_token(claims)
+
+
+@blp.route("/me", endpoint="me")
+class Me(MethodView):
+    @blp.doc(summary="Who am I", security=[{"bearerAuth": []}])
+    @blp.alt_response(200, schema=MeSchema, success=True, description="The caller.")
+    @problems(blp, 401)
+    def get(self):
+        identity = _require_caller()
+        body = {"sub": identity.sub, "roles": sorted(identity.roles), "scopes": sorted(identity.scopes)}
+        if identity.organisation_id:
+            body["organisation_id"] = identity.organisation_id
+        return json_response(body)
+
+
+@blp.route("/jwks.json", endpoint="jwks")
+class Jwks(MethodView):
+    @blp.doc(summary="Public signing keys (JWKS)", security=[])
+    @blp.alt_response(200, schema=JwksSchema, success=True, description="The keys; `kid` names each.")
+    def get(self):
+        return json_response(current_app.extensions["jwt_keys"].jwks(), 200, {"Cache-Control": "public, max-age=300"})

@@ -1,0 +1,154 @@
+"""Access tokens (JWT), refresh tokens (opaque, rotating) and the caller's identity on each request."""
+import datetime as dt
+import hashlib
+import secrets
+import uuid
+
+import jwt
+from flask import current_app, g, request
+from flask_jwt_extended import JWTManager, create_access_token, decode_token
+from pymongo import ReturnDocument
+
+from api.auth.keys import load_keys
+from api.auth.models import RefreshToken, RevokedAccessToken
+from api.core.documents import utcnow
+from api.core.permissions import Identity
+from api.errors import Unauthorized
+
+
+def init_tokens(app):
+    """Configure flask-jwt-extended for asymmetric keys with kid, issuer and audience checks."""
+    keys = load_keys(app.config["JWT_KEYS_DIR"])
+    app.extensions["jwt_keys"] = keys
+    app.config.update(
+        JWT_ALGORITHM=keys.algorithm,
+        JWT_DECODE_ALGORITHMS=[keys.algorithm],
+        JWT_ENCODE_ISSUER=app.config["JWT_ISSUER"],
+        JWT_DECODE_ISSUER=app.config["JWT_ISSUER"],
+        JWT_ENCODE_AUDIENCE=app.config["JWT_AUDIENCE"],
+        JWT_DECODE_AUDIENCE=app.config["JWT_AUDIENCE"],
+        JWT_ACCESS_TOKEN_EXPIRES=dt.timedelta(seconds=app.config["ACCESS_TOKEN_TTL"]),
+        JWT_TOKEN_LOCATION=["headers"],
+        JWT_ENCODE_NBF=True,
+        JWT_IDENTITY_CLAIM="sub",
+    )
+    manager = JWTManager(app)
+
+    @manager.encode_key_loader
+    def signing_key(identity):
+        return current_app.extensions["jwt_keys"].signing_key
+
+    @manager.decode_key_loader
+    def verification_key(header, payload):
+        kid = header.get("kid")
+        key = current_app.extensions["jwt_keys"].public_keys.get(kid) if isinstance(kid, str) else None
+        if key is None:
+            raise jwt.InvalidTokenError("unknown kid")
+        return key
+
+    app.before_request(attach_identity)
+
+
+def issue_access_token(identity):
+    """Return a signed access token for an identity."""
+    keys = current_app.extensions["jwt_keys"]
+    claims = {"roles": sorted(identity.roles), "scope": " ".join(sorted(identity.scopes))}
+    if identity.organisation_id:
+        claims["organisation_id"] = identity.organisation_id
+    return create_access_token(identity=identity.sub, additional_claims=claims,
+                               additional_headers={"kid": keys.signing_kid})
+
+
+def decode_access_token(token):
+    """Return the verified claims of an access token or raise Unauthorized."""
+    try:
+        claims = decode_token(token)
+    except Exception:  # every way a token can be bad: signature, alg, kid, exp, nbf, iss, aud, format
+        raise Unauthorized("The access token is invalid or expired.",
+                           headers={"WWW-Authenticate": 'Bearer realm="taskforce-api", error="invalid_token"'}) from None
+    if claims.get("type") != "access" or not isinstance(claims.get("sub"), str):
+        raise Unauthorized("Not an access token.",
+                           headers={"WWW-Authenticate": 'Bearer realm="taskforce-api", error="invalid_token"'})
+    return claims
+
+
+def identity_from_claims(claims):
+    roles = claims.get("roles") or []
+    scope = claims.get("scope") or ""
+    return Identity(sub=claims["sub"], roles=frozenset(r for r in roles if isinstance(r, str)),
+                    organisation_id=claims.get("organisation_id"),
+                    scopes=frozenset(str(scope).split()), token_id=claims.get("jti"))
+
+
+def bearer_token():
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def attach_identity():
+    """Put the caller's identity on flask.g; a present but bad Bearer token is a 401."""
+    g.identity = None
+    token = bearer_token()
+    if token is None:
+        return
+    claims = decode_access_token(token)
+    if RevokedAccessToken._get_collection().find_one({"jti": claims.get("jti")}, {"_id": 1}):
+        raise Unauthorized("The access token was revoked.",
+                           headers={"WWW-Authenticate": 'Bearer realm="taskforce-api", error="invalid_token"'})
+    g.identity = identity_from_claims(claims)
+
+
+def revoke_access_token(claims):
+    expires = dt.datetime.fromtimestamp(claims["exp"], dt.timezone.utc).replace(tzinfo=None)
+    RevokedAccessToken._get_collection().update_one(
+        {"jti": claims["jti"]}, {"$setOnInsert": {"jti": claims["jti"], "expires_at": expires}}, upsert=True)
+
+
+# Refresh tokens -------------------------------------------------------------------------------------
+
+
+def _hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_refresh_token(user_id, family=None):
+    """Store and return a new opaque refresh token in a family (a new family for a new sign-in)."""
+    token = secrets.token_urlsafe(48)
+    RefreshToken._get_collection().insert_one({
+        "token_hash": _hash(token), "family": family or uuid.uuid4().hex, "user_id": user_id,
+        "expires_at": utcnow() + dt.timedelta(seconds=current_app.config["REFRESH_TOKEN_TTL"]),
+        "spent_at": None, "revoked": False})
+    return token
+
+
+class RefreshRefused(Exception):
+    """The refresh token is unknown, expired, spent or revoked."""
+
+
+def spend_refresh_token(token):
+    """Spend a refresh token once and return its record; reuse of a spent one revokes the family."""
+    collection = RefreshToken._get_collection()
+    now = utcnow()
+    record = collection.find_one_and_update(
+        {"token_hash": _hash(token), "spent_at": None, "revoked": False, "expires_at": {"$gt": now}},
+        {"$set": {"spent_at": now}}, return_document=ReturnDocument.AFTER)
+    if record is not None:
+        return record
+    known = collection.find_one({"token_hash": _hash(token)})
+    if known is not None and known.get("spent_at") is not None:
+        # Someone replays a spent token: the family may be stolen, so nobody keeps it.
+        collection.update_many({"family": known["family"]}, {"$set": {"revoked": True}})
+    raise RefreshRefused()
+
+
+def find_refresh_token(token):
+    return RefreshToken._get_collection().find_one({"token_hash": _hash(token)})
+
+
+def revoke_family(family):
+    RefreshToken._get_collection().update_many({"family": family}, {"$set": {"revoked": True}})

@@ -1,0 +1,86 @@
+"""The `taskforce-api` command: Flask's commands (run, routes, openapi) plus ours."""
+import json
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+OPENAPI_FILE = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
+
+
+def spec_document(app):
+    """Return the OpenAPI document as committed: sorted keys, 2-space indent, trailing newline."""
+    with app.app_context():
+        spec = app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec.to_dict()
+    return json.dumps(spec, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+@click.command("load-demo")
+@with_appcontext
+def load_demo_command():
+    """Load the demo data (the XXI session and the directory) into the configured database."""
+    from api.demo import load_demo
+    counts = load_demo()
+    if not any(counts.values()):
+        click.echo("The demo data is already there; nothing loaded.")
+    else:
+        click.echo("Loaded " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+
+
+@click.command("create-admin")
+@click.option("--email", required=True)
+@click.password_option(help="At least 12 characters.")
+@with_appcontext
+def create_admin_command(email, password):
+    """Create an admin account."""
+    from api.auth.bootstrap import create_admin
+    from api.errors import ApiError
+    try:
+        stored = create_admin(email, password)
+    except ApiError as error:
+        raise click.ClickException(f"{error.detail} {error.errors or ''}".strip()) from None
+    click.echo(f"Created admin {stored['email']} (id {stored['_id']}).")
+
+
+@click.command("create-client")
+@click.option("--organisation-id", required=True, help="Id of the partner organisation.")
+@click.option("--name", required=True, help="A name for the credential, e.g. the partner system.")
+@click.option("--read-only", is_flag=True, help="Grant only the read scope.")
+@with_appcontext
+def create_client_command(organisation_id, name, read_only):
+    """Create a partner machine credential and print its client_id and secret (shown once)."""
+    from api.auth.bootstrap import create_partner_client
+    from api.errors import ApiError
+    try:
+        client_id, secret = create_partner_client(organisation_id, name, ("read",) if read_only else ("read", "write"))
+    except ApiError as error:
+        raise click.ClickException(f"{error.detail} {error.errors or ''}".strip()) from None
+    click.echo(f"client_id={client_id}\nclient_secret={secret}")
+
+
+@click.command("write-openapi")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def write_openapi_command(path):
+    """Regenerate the committed OpenAPI document (openapi/openapi.json)."""
+    path = path or OPENAPI_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(spec_document(current_app), encoding="utf-8")
+    click.echo(f"Wrote {path}")
+
+
+COMMANDS = [load_demo_command, create_admin_command, create_client_command, write_openapi_command]
+
+
+def register_commands(app):
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def _create_app():
+    from api import create_app
+    return create_app()
+
+
+main = FlaskGroup(create_app=_create_app, help="Taskforce API. `taskforce-api run` starts a development server.")

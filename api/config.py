@@ -1,0 +1,53 @@
+"""Settings: defaults, environment variables, and their validation."""
+import os
+
+DEFAULTS = {
+    "MONGODB_URI": None,
+    "MONGODB_TIMEOUT_MS": 2000,
+    "ADMIN_EMAIL": None,
+    "ADMIN_PASSWORD": None,
+    "JWT_KEYS_DIR": None,
+    "JWT_ISSUER": "taskforce-api",
+    "JWT_AUDIENCE": "taskforce-api",
+    "ACCESS_TOKEN_TTL": 900,
+    "REFRESH_TOKEN_TTL": 1209600,
+    "CORS_ORIGINS": "",
+    "MAX_CONTENT_LENGTH": 1048576,
+    "TOKEN_RATE_LIMIT": "10/minute",
+    "RATE_LIMIT": "600/minute",
+    "LOAD_DEMO_DATA": None,
+    "PLUGINS": None,
+    "LOG_LEVEL": "INFO",
+}
+
+INTEGER_SETTINGS = {"MONGODB_TIMEOUT_MS", "ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "MAX_CONTENT_LENGTH"}
+
+
+class ConfigError(ValueError):
+    """A setting has a value the app cannot run with."""
+
+
+def load_config(overrides=None):
+    """Return the settings: defaults, then the environment, then explicit overrides."""
+    config = dict(DEFAULTS)
+    for name in DEFAULTS:
+        if name in os.environ:
+            config[name] = os.environ[name]
+    config.update(overrides or {})
+    for name in INTEGER_SETTINGS:
+        try:
+            config[name] = int(config[name])
+        except (TypeError, ValueError):
+            raise ConfigError(f"{name} must be an integer, got {config[name]!r}") from None
+        if config[name] <= 0:
+            raise ConfigError(f"{name} must be positive")
+    if isinstance(config["CORS_ORIGINS"], str):
+        config["CORS_ORIGINS"] = [o.strip() for o in config["CORS_ORIGINS"].split(",") if o.strip()]
+    if config["LOAD_DEMO_DATA"] is None:
+        # The embedded store starts empty on every run: demo data makes it useful.
+        config["LOAD_DEMO_DATA"] = not config["MONGODB_URI"]
+    elif isinstance(config["LOAD_DEMO_DATA"], str):
+        config["LOAD_DEMO_DATA"] = config["LOAD_DEMO_DATA"].lower() in ("1", "true", "yes")
+    if isinstance(config["PLUGINS"], str):
+        config["PLUGINS"] = [p.strip() for p in config["PLUGINS"].split(",") if p.strip()]
+    return config

@@ -1,0 +1,71 @@
+"""Stored documents shared by every resource: the versioned base, revisions, idempotency records."""
+import datetime as dt
+
+import mongoengine as me
+
+
+def utcnow():
+    """Now in UTC at MongoDB's millisecond precision, naive as the driver returns it."""
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+class VersionedDocument(me.Document):
+    """Base of every resource with an id: version, timestamps, soft delete, search words."""
+
+    version = me.IntField(required=True, min_value=1)
+    created_at = me.DateTimeField(required=True)
+    updated_at = me.DateTimeField(required=True)
+    deleted_at = me.DateTimeField()
+    search_terms = me.ListField(me.StringField())
+
+    meta = {
+        "abstract": True,
+        "strict": False,
+        "indexes": ["search_terms", "updated_at"],
+    }
+
+
+class Revision(me.Document):
+    """One stored past state of a resource: who changed what and when."""
+
+    resource_type = me.StringField(required=True)
+    resource_id = me.StringField(required=True)
+    version = me.IntField(required=True)
+    action = me.StringField(required=True, choices=("created", "updated", "deleted", "restored"))
+    changed_at = me.DateTimeField(required=True)
+    changed_by = me.StringField()
+    change = me.DictField()
+    snapshot = me.DictField()
+    session_id = me.StringField()
+
+    meta = {
+        "collection": "revisions",
+        "strict": False,
+        "indexes": [
+            {"fields": ["resource_type", "resource_id", "-version"], "unique": True},
+            "changed_at",
+        ],
+    }
+
+
+class IdempotencyRecord(me.Document):
+    """The first response to a POST carrying an Idempotency-Key, replayed for 24 hours."""
+
+    scope = me.StringField(required=True)
+    key = me.StringField(required=True, max_length=255)
+    request_hash = me.StringField(required=True)
+    state = me.StringField(required=True, choices=("in_progress", "done"))
+    status = me.IntField()
+    body = me.StringField()
+    headers = me.DictField()
+    created_at = me.DateTimeField(required=True)
+
+    meta = {
+        "collection": "idempotency_records",
+        "strict": False,
+        "indexes": [
+            {"fields": ["scope", "key"], "unique": True},
+            {"fields": ["created_at"], "expireAfterSeconds": 24 * 3600},
+        ],
+    }

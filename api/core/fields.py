@@ -1,0 +1,216 @@
+"""Marshmallow fields shared by every resource: localised text, ISO codes, ids, bounded strings."""
+import datetime as dt
+import re
+from functools import lru_cache
+from zoneinfo import ZoneInfo, available_timezones
+
+import marshmallow as ma
+import pycountry
+from bson import ObjectId
+from marshmallow import fields, validate
+
+MAX_NAME = 200
+MAX_TEXT = 5000
+MAX_SHORT = 500
+MAX_LIST = 100
+SLUG_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+
+
+@lru_cache(maxsize=1)
+def _language_codes():
+    return frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
+
+
+@lru_cache(maxsize=1)
+def _country_codes():
+    return frozenset(c.alpha_2 for c in pycountry.countries)
+
+
+@lru_cache(maxsize=1)
+def _subdivision_codes():
+    return frozenset(s.code for s in pycountry.subdivisions)
+
+
+@lru_cache(maxsize=1)
+def _timezones():
+    return frozenset(available_timezones())
+
+
+def is_language(code):
+    return code in _language_codes()
+
+
+class Text(fields.String):
+    """A string with a documented maximum length; NUL bytes are refused."""
+
+    def __init__(self, *, max_length=MAX_SHORT, min_length=0, **kwargs):
+        validators = list(kwargs.pop("validate", []) or [])
+        validators.insert(0, validate.Length(min=min_length, max=max_length))
+        super().__init__(validate=validators, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in value:
+            raise ma.ValidationError("NUL characters are not allowed.")
+        return value
+
+
+class StrictInteger(fields.Integer):
+    """An integer that refuses floats, booleans and numeric strings, bounded to fit MongoDB's int64."""
+
+    def __init__(self, *, minimum=-(2**53), maximum=2**53, **kwargs):
+        validators = list(kwargs.pop("validate", []) or [])
+        validators.insert(0, validate.Range(min=minimum, max=maximum))
+        super().__init__(strict=True, validate=validators, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ma.ValidationError("Not a valid integer.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class StrictBoolean(fields.Boolean):
+    """true or false only: 0, 1 and "yes" are refused."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise ma.ValidationError("Not a valid boolean.")
+        return value
+
+
+class Slug(Text):
+    def __init__(self, **kwargs):
+        super().__init__(max_length=40, validate=[validate.Regexp(SLUG_PATTERN, error="Must be a lowercase code like 'home_automation'.")], **kwargs)
+
+
+class LocalisedText(fields.Dict):
+    """A map from ISO 639-1 language code to text, with at least one entry."""
+
+    def __init__(self, *, max_length=MAX_TEXT, **kwargs):
+        self.max_length = max_length
+        kwargs.setdefault("metadata", {})
+        kwargs["metadata"].setdefault("example", {"it": "Logistica", "ru": "Логистика"})
+        super().__init__(keys=fields.String(validate=validate.Length(equal=2)),
+                         values=Text(max_length=max_length, min_length=1), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if not result:
+            raise ma.ValidationError("Give the text in at least one language.")
+        bad = sorted(k for k in result if not is_language(k))
+        if bad:
+            raise ma.ValidationError(f"Not ISO 639-1 language codes: {', '.join(bad)}.")
+        if len(result) > 20:
+            raise ma.ValidationError("At most 20 languages.")
+        return result
+
+
+class LanguageCode(Text):
+    def __init__(self, **kwargs):
+        super().__init__(max_length=2, validate=[_validator(is_language, "Not an ISO 639-1 language code.")], **kwargs)
+
+
+def _validator(predicate, message):
+    def check(value):
+        if not predicate(value):
+            raise ma.ValidationError(message)
+    return check
+
+
+class CountryCode(Text):
+    """ISO 3166-1 alpha-2."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {}).setdefault("example", "IT")
+        super().__init__(max_length=2, validate=[_validator(lambda v: v in _country_codes(), "Not an ISO 3166-1 alpha-2 country code.")], **kwargs)
+
+
+class RegionCode(Text):
+    """ISO 3166-2 subdivision code."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {}).setdefault("example", "IT-57")
+        super().__init__(max_length=10, validate=[_validator(lambda v: v in _subdivision_codes(), "Not an ISO 3166-2 subdivision code.")], **kwargs)
+
+
+def check_region_in_country(region, country, path="region"):
+    """Return an error dict when the region does not belong to the country."""
+    if region and country and not region.startswith(country + "-"):
+        return {path: [f"Region {region} is not in country {country}."]}
+    return {}
+
+
+class TimeZoneName(Text):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {}).setdefault("example", "Europe/Rome")
+        super().__init__(max_length=64, validate=[_validator(lambda v: v in _timezones(), "Not an IANA time zone.")], **kwargs)
+
+
+class IsoDate(fields.String):
+    """A calendar date YYYY-MM-DD, kept as text (it sorts and compares correctly)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {}).setdefault("format", "date")
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                raise ValueError
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise ma.ValidationError("Not a valid date (YYYY-MM-DD).") from None
+        return value
+
+
+class IsoTime(fields.String):
+    """A time of day HH:MM."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+            raise ma.ValidationError("Not a valid time (HH:MM).")
+        return value
+
+
+class Timestamp(fields.AwareDateTime):
+    """RFC 3339 with offset; stored as UTC, shown with +00:00."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="iso", default_timezone=None, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc).isoformat()
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or len(value) > 40:
+            raise ma.ValidationError("Not a valid RFC 3339 timestamp with offset.")
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if not 1900 <= result.year <= 9999:
+            raise ma.ValidationError("Year out of range.")
+        return result
+
+
+class ObjectIdString(Text):
+    """An id as the API shows it: 24 hex characters."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {}).setdefault("example", "64b7f0c2a1e4b3d2c1a09f8e")
+        super().__init__(max_length=24, validate=[_validator(ObjectId.is_valid, "Not a valid id.")], **kwargs)
+
+
+def bounded_list(field, *, max_length=MAX_LIST, **kwargs):
+    """A list with a documented maximum number of items."""
+    validators = list(kwargs.pop("validate", []) or [])
+    validators.insert(0, validate.Length(max=max_length))
+    return fields.List(field, validate=validators, **kwargs)
+
+
+def unique_items(values):
+    if len(values) != len(set(map(str, values))):
+        raise ma.ValidationError("Items must be unique.")

@@ -1,0 +1,66 @@
+"""Idempotency-Key on creating POSTs: the first response is kept 24 h and replayed to retries."""
+import hashlib
+
+from flask import current_app, request
+from pymongo.errors import DuplicateKeyError
+
+from api.core.documents import IdempotencyRecord, utcnow
+from api.errors import Conflict, ValidationFailed
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADERS = ("Location", "ETag", "Content-Type")
+
+
+def _request_hash():
+    digest = hashlib.sha256()
+    digest.update(request.mimetype.encode())
+    digest.update(b"\0")
+    digest.update(request.get_data(cache=True))
+    return digest.hexdigest()
+
+
+def _replay(record):
+    response = current_app.response_class(record["body"], status=record["status"])
+    for name, value in (record.get("headers") or {}).items():
+        response.headers[name] = value
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def run_idempotent(identity, handler):
+    """Run handler once per (caller, route, key); replay its stored response to retries."""
+    key = request.headers.get(HEADER)
+    if key is None:
+        return handler()
+    if not 1 <= len(key) <= 255 or not key.isprintable():
+        raise ValidationFailed({HEADER: ["Must be 1 to 255 printable characters."]})
+    collection = IdempotencyRecord._get_collection()
+    scope = f"{identity.sub or 'anonymous'} {request.method} {request.path}"
+    request_hash = _request_hash()
+    try:
+        collection.insert_one({"scope": scope, "key": key, "request_hash": request_hash,
+                               "state": "in_progress", "created_at": utcnow()})
+    except DuplicateKeyError:
+        record = collection.find_one({"scope": scope, "key": key})
+        if record is None:  # expired in between: treat as new
+            return run_idempotent(identity, handler)
+        if record["request_hash"] != request_hash:
+            raise ValidationFailed({HEADER: ["This key was used with a different request body."]},
+                                   detail="Idempotency-Key reused with a different body.")
+        if record["state"] != "done":
+            raise Conflict("A request with this Idempotency-Key is still being processed; retry shortly.",
+                           headers={"Retry-After": "1"})
+        return _replay(record)
+    try:
+        response = handler()
+    except BaseException:
+        collection.delete_one({"scope": scope, "key": key, "state": "in_progress"})
+        raise
+    if response.status_code >= 300:
+        # Only successes are kept: a failed attempt may be retried with the same key.
+        collection.delete_one({"scope": scope, "key": key, "state": "in_progress"})
+        return response
+    collection.update_one({"scope": scope, "key": key}, {"$set": {
+        "state": "done", "status": response.status_code, "body": response.get_data(as_text=True),
+        "headers": {h: response.headers[h] for h in REPLAYED_HEADERS if h in response.headers}}})
+    return response

@@ -1,0 +1,103 @@
+"""Fixed-window rate limits counted in the database, so that every API process shares the counts."""
+import datetime as dt
+import math
+import re
+import time
+
+import mongoengine as me
+from pymongo import ReturnDocument
+
+from api.errors import ApiError
+
+_LIMIT = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(second|minute|hour|day)s?\s*$")
+_UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+class RateLimited(ApiError):
+    status = 429
+    type = "urn:taskforce:problem:rate-limited"
+    title = "Too many requests"
+
+
+class RateCounter(me.Document):
+    """Requests counted for one key in one window; expires with the window."""
+
+    key = me.StringField(required=True)
+    window = me.IntField(required=True)
+    count = me.IntField(required=True)
+    expires_at = me.DateTimeField(required=True)
+
+    meta = {
+        "collection": "rate_counters",
+        "indexes": [
+            {"fields": ["key", "window"], "unique": True},
+            {"fields": ["expires_at"], "expireAfterSeconds": 0},
+        ],
+    }
+
+
+class Limit:
+    """`count` requests per `seconds`, parsed from text like "10/minute" or "600/2 minutes"."""
+
+    def __init__(self, text):
+        match = _LIMIT.match(text or "")
+        if not match:
+            raise ValueError(f"Not a rate limit: {text!r} (use e.g. '10/minute')")
+        self.count = int(match.group(1))
+        self.seconds = int(match.group(2) or 1) * _UNIT_SECONDS[match.group(3)]
+        self.text = text
+
+    @classmethod
+    def parse(cls, text):
+        return cls(text) if text and text.strip() else None
+
+    def policy_header(self):
+        return f"{self.count};w={self.seconds}"
+
+
+def hit(limit, key, now=None):
+    """Count one request for key; raise 429 with Retry-After when over the limit. Return headers."""
+    now = time.time() if now is None else now
+    window = int(now // limit.seconds)
+    window_end = (window + 1) * limit.seconds
+    counter = RateCounter._get_collection().find_one_and_update(
+        {"key": key, "window": window},
+        {"$inc": {"count": 1},
+         "$setOnInsert": {"expires_at": dt.datetime.fromtimestamp(window_end, dt.timezone.utc).replace(tzinfo=None)}},
+        upsert=True, return_document=ReturnDocument.AFTER)
+    remaining = max(limit.count - counter["count"], 0)
+    reset = max(math.ceil(window_end - now), 1)
+    headers = {"RateLimit-Policy": limit.policy_header(),
+               "RateLimit": f"limit={limit.count}, remaining={remaining}, reset={reset}"}
+    if counter["count"] > limit.count:
+        raise RateLimited(f"Limit of {limit.text} reached; retry in {reset} s.",
+                          headers={**headers, "Retry-After": str(reset)})
+    return headers
+
+
+UNLIMITED_PATHS = ("/healthz", "/readyz", "/metrics")
+
+
+def init_request_limit(app):
+    """Apply RATE_LIMIT to every request, per access token subject or, when anonymous, per IP."""
+    limit = Limit.parse(app.config["RATE_LIMIT"])
+    if limit is None:
+        return
+
+    from flask import g, request
+
+    from api.core.permissions import current_identity
+
+    @app.before_request
+    def count_request():
+        if request.path in UNLIMITED_PATHS or request.method == "OPTIONS":
+            return
+        identity = current_identity()
+        key = f"req:{identity.sub}" if not identity.is_anonymous else f"req:ip:{request.remote_addr}"
+        g.rate_limit_headers = hit(limit, key)
+
+    @app.after_request
+    def add_headers(response):
+        for name, value in (getattr(g, "rate_limit_headers", None) or {}).items():
+            response.headers.setdefault(name, value)
+        return response

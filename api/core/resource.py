@@ -1,0 +1,375 @@
+"""The versioned-resource mechanism: one declaration per resource, one set of services for all.
+
+A resource declares its stored document, its marshmallow schema, its policy, its filters and
+search fields; these functions give it creation, reads, lists, compare-and-set writes (PUT,
+JSON merge patch, soft delete), revisions and restore. Every write is a single update filtered
+on the version the caller saw, so two writers holding the same ETag cannot both succeed.
+"""
+import datetime as dt
+import logging
+import math
+
+import marshmallow as ma
+from bson import ObjectId
+from bson.errors import InvalidId
+
+from api.core import search
+from api.core.documents import Revision, utcnow
+from api.core.permissions import Policy, refuse
+from api.errors import NotFound, PreconditionFailed, ValidationFailed, flatten_errors
+
+log = logging.getLogger(__name__)
+
+META_FIELDS = ("id", "version", "created_at", "updated_at")
+STORAGE_META = ("_id", "version", "created_at", "updated_at", "deleted_at", "search_terms")
+
+
+class Resource:
+    """Declaration of one versioned resource. Subclass and set the attributes."""
+
+    name = None  # path name, also the resource_type of its revisions
+    label = "resource"  # singular noun for the documentation
+    path_param = "id"  # name of the item's path parameter
+    model = None  # a VersionedDocument subclass
+    schema = None  # marshmallow schema class: the representation and the input
+    query_schema = None  # marshmallow schema class of list query arguments
+    policy = Policy()
+    search_fields = ()
+    sort_fields = {}  # API sort name -> stored field
+    parent = None  # the Resource this one is nested under
+    parent_field = None  # the stored field holding the parent's id
+    server_fields = ()  # fields the server sets: accepted back on input, then ignored
+    shown_once_fields = ()  # fields prepare() computes for the create response only, never stored
+    example = None  # an example input body for the documentation
+
+    def __init__(self):
+        self.schema_instance = self.schema()
+        self.loadable_fields = tuple(
+            name for name, f in self.schema_instance.fields.items() if not f.dump_only)
+        self.ignored_on_input = set(META_FIELDS) | set(self.server_fields) | (
+            {self.parent_field} if self.parent_field else set())
+
+    # Hooks a resource may override -----------------------------------------------------------
+
+    def filters(self, args):
+        """Return the MongoDB filter for the resource's own list query arguments."""
+        return {}
+
+    def prepare(self, state, *, old, parent):
+        """Set server-computed fields on a new state before it is checked and stored."""
+        return state
+
+    def check(self, state, *, old, parent):
+        """Raise ValidationFailed or Conflict when the state breaks a rule across fields or resources."""
+
+    def search_texts(self, state):
+        """Return the values whose words `q` searches."""
+        return [state.get(name) for name in self.search_fields]
+
+    def upgrade(self, stored):
+        """Return a stored document brought up to the current shape (for lazy migrations)."""
+        return stored
+
+    # Storage ----------------------------------------------------------------------------------
+
+    @property
+    def collection(self):
+        return self.model._get_collection()
+
+    def represent(self, stored):
+        """Return the full representation of a stored document (before redaction)."""
+        view = dict(stored)
+        view["id"] = str(stored["_id"])
+        return self.schema_instance.dump(view)
+
+
+# Loading input ----------------------------------------------------------------------------------
+
+
+def load_state(resource, body):
+    """Validate a request body against the resource's schema and return the state to store."""
+    if not isinstance(body, dict):
+        raise ValidationFailed({"_schema": ["The body must be a JSON object."]})
+    body = {k: v for k, v in body.items() if k not in resource.ignored_on_input}
+    try:
+        state = resource.schema_instance.load(body)
+    except ma.ValidationError as error:
+        raise ValidationFailed(flatten_errors(error.messages)) from None
+    return _to_storage(state)
+
+
+def _to_storage(value):
+    """Convert values to what MongoDB stores and returns: naive UTC datetimes at millisecond precision."""
+    if isinstance(value, dict):
+        return {k: _to_storage(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_to_storage(v) for v in value]
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.replace(microsecond=value.microsecond // 1000 * 1000)
+    return value
+
+
+def merge_patch(target, patch):
+    """Apply an RFC 7396 JSON merge patch."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def editable_view(resource, stored):
+    """Return the part of the representation a client may send back."""
+    representation = resource.represent(stored)
+    return {k: v for k, v in representation.items() if k in resource.loadable_fields and k not in resource.ignored_on_input}
+
+
+# Reads --------------------------------------------------------------------------------------------
+
+
+def parse_id(value):
+    try:
+        return ObjectId(value)
+    except (InvalidId, TypeError):
+        raise NotFound() from None
+
+
+def find_stored(resource, resource_id, *, parent=None, include_deleted=False):
+    """Return the stored document or raise 404."""
+    query = {"_id": parse_id(resource_id)}
+    if not include_deleted:
+        query["deleted_at"] = None
+    if resource.parent_field:
+        query[resource.parent_field] = str(parent["_id"]) if parent else None
+    stored = resource.collection.find_one(query)
+    if stored is None:
+        raise NotFound()
+    return resource.upgrade(stored)
+
+
+def get_visible(resource, resource_id, identity, *, parent=None):
+    stored = find_stored(resource, resource_id, parent=parent)
+    resource.policy.ensure_visible(identity, stored, parent)
+    return stored
+
+
+SHOWN_ONCE = "__shown_once"
+
+
+def present(resource, stored, identity):
+    """Return the representation of a stored document as this caller may see it."""
+    representation = resource.policy.redact(identity, resource.represent(stored), stored)
+    representation.update(stored.get(SHOWN_ONCE, {}))
+    return representation
+
+
+def sort_spec(resource, sort):
+    spec = []
+    if sort:
+        errors = []
+        for item in sort.split(","):
+            item = item.strip()
+            descending = item.startswith("-")
+            name = item.lstrip("-+")
+            if name not in resource.sort_fields:
+                errors.append(f"Cannot sort by {name!r}; choose from {', '.join(sorted(resource.sort_fields))}.")
+                continue
+            spec.append((resource.sort_fields[name], -1 if descending else 1))
+        if errors:
+            raise ValidationFailed({"sort": errors})
+    spec.append(("_id", 1))
+    return spec
+
+
+def list_query(resource, args, identity, *, parent=None):
+    """Return the MongoDB filter for a list request."""
+    clauses = [{"deleted_at": None}]
+    if resource.parent_field:
+        clauses.append({resource.parent_field: str(parent["_id"])})
+    for extra in (resource.policy.visible_query(identity, parent), resource.filters(args),
+                  search.query_for(args.get("q") or "")):
+        if extra:
+            clauses.append(extra)
+    return {"$and": clauses} if len(clauses) > 1 else clauses[0]
+
+
+def list_page(resource, args, identity, *, parent=None):
+    """Return (stored documents of the page, total count)."""
+    query = list_query(resource, args, identity, parent=parent)
+    page, page_size = args["page"], args["page_size"]
+    spec = sort_spec(resource, args.get("sort"))
+    collection = resource.collection
+    total = collection.count_documents(query)
+    if (page - 1) * page_size >= total:
+        return [], total
+    cursor = collection.find(query).sort(spec).skip((page - 1) * page_size).limit(page_size)
+    return [resource.upgrade(doc) for doc in cursor], total
+
+
+def pagination(total, page, page_size):
+    total_pages = math.ceil(total / page_size) if total else 0
+    info = {"total": total, "total_pages": total_pages, "first_page": 1,
+            "last_page": max(total_pages, 1), "page": page}
+    if page > 1:
+        info["previous_page"] = min(page - 1, max(total_pages, 1))
+    if page < total_pages:
+        info["next_page"] = page + 1
+    return info
+
+
+# Writes -------------------------------------------------------------------------------------------
+
+
+def _diff(resource, old_repr, new_repr):
+    change = {}
+    for name in resource.loadable_fields:
+        before, after = old_repr.get(name), new_repr.get(name)
+        if before != after:
+            change[name] = {"old": before, "new": after}
+    return change
+
+
+def _record(resource, stored, action, identity, change, *, session_id=None):
+    Revision._get_collection().insert_one({
+        "resource_type": resource.name,
+        "resource_id": str(stored["_id"]),
+        "version": stored["version"],
+        "action": action,
+        "changed_at": stored["updated_at"],
+        "changed_by": identity.sub,
+        "change": change,
+        "snapshot": resource.represent(stored),
+        "session_id": session_id,
+    })
+
+
+def _session_id(resource, stored):
+    if resource.parent_field == "session_id":
+        return stored.get("session_id")
+    if resource.name == "sessions":
+        return str(stored["_id"])
+    return None
+
+
+def create(resource, body, identity, *, parent=None):
+    """Validate, check and store a new resource with its first revision; return the stored document."""
+    if not resource.policy.can_create(identity, parent):
+        refuse(identity)
+    resource.policy.ensure_write_scope(identity)
+    state = load_state(resource, body)
+    state = resource.prepare(state, old=None, parent=parent)
+    resource.check(state, old=None, parent=parent)
+    resource.policy.check_new_state(identity, state, None, parent)
+    shown_once = {k: state.pop(k) for k in resource.shown_once_fields if k in state}
+    now = utcnow()
+    stored = {**state, "version": 1, "created_at": now, "updated_at": now, "deleted_at": None,
+              "search_terms": search.search_terms(resource.search_texts(state))}
+    if resource.parent_field:
+        stored[resource.parent_field] = str(parent["_id"])
+    resource.collection.insert_one(stored)
+    new_repr = resource.represent(stored)
+    try:
+        _record(resource, stored, "created", identity, _diff(resource, {}, new_repr),
+                session_id=_session_id(resource, stored))
+    except Exception:
+        # No resource without its first revision.
+        resource.collection.delete_one({"_id": stored["_id"], "version": 1})
+        raise
+    if shown_once:
+        stored[SHOWN_ONCE] = shown_once
+    return stored
+
+
+def _write(resource, old, new_state, identity, action, *, expected_version, parent=None, deleted=False):
+    """Compare-and-set the new state over the version the caller saw, then record the revision."""
+    now = utcnow()
+    new = {**new_state, "_id": old["_id"], "version": expected_version + 1, "created_at": old["created_at"],
+           "updated_at": now, "deleted_at": now if deleted else None,
+           "search_terms": search.search_terms(resource.search_texts(new_state))}
+    if resource.parent_field:
+        new[resource.parent_field] = old[resource.parent_field]
+    result = resource.collection.replace_one({"_id": old["_id"], "version": expected_version}, new)
+    if result.matched_count != 1:
+        raise PreconditionFailed("Another change landed first; fetch the resource again and retry.")
+    change = {} if deleted else _diff(resource, resource.represent(old), resource.represent(new))
+    try:
+        _record(resource, new, action, identity, change, session_id=_session_id(resource, new))
+    except Exception:
+        # Undo the change so that no version exists without its revision.
+        resource.collection.replace_one({"_id": old["_id"], "version": new["version"]}, old)
+        raise
+    return new
+
+
+def _prepare_change(resource, stored, identity, parent):
+    if not resource.policy.can_modify(identity, stored, parent):
+        refuse(identity)
+    resource.policy.ensure_write_scope(identity)
+
+
+def replace(resource, stored, body, identity, *, expected_version, parent=None):
+    """PUT: the body is the whole new state."""
+    _prepare_change(resource, stored, identity, parent)
+    state = load_state(resource, body)
+    return _finish_update(resource, stored, state, identity, expected_version, parent, "updated")
+
+
+def patch(resource, stored, body, identity, *, expected_version, parent=None):
+    """PATCH: apply a JSON merge patch to the current state and validate the result."""
+    _prepare_change(resource, stored, identity, parent)
+    if not isinstance(body, dict):
+        raise ValidationFailed({"_schema": ["A merge patch for this resource must be a JSON object."]})
+    unknown = [k for k in body if k not in resource.loadable_fields and k not in resource.ignored_on_input]
+    if unknown:
+        raise ValidationFailed({k: ["Unknown field."] for k in unknown})
+    merged = merge_patch(editable_view(resource, stored), body)
+    state = load_state(resource, merged)
+    return _finish_update(resource, stored, state, identity, expected_version, parent, "updated")
+
+
+def _finish_update(resource, stored, state, identity, expected_version, parent, action):
+    state = resource.prepare(state, old=stored, parent=parent)
+    resource.check(state, old=stored, parent=parent)
+    resource.policy.check_new_state(identity, state, stored, parent)
+    return _write(resource, stored, state, identity, action, expected_version=expected_version, parent=parent)
+
+
+def delete(resource, stored, identity, *, expected_version, parent=None):
+    """Soft delete: the resource answers 404 from now on; its history stays."""
+    _prepare_change(resource, stored, identity, parent)
+    state = {k: v for k, v in stored.items() if k not in STORAGE_META and k != resource.parent_field}
+    return _write(resource, stored, state, identity, "deleted", expected_version=expected_version,
+                  parent=parent, deleted=True)
+
+
+def restore(resource, stored, version, identity, *, expected_version, parent=None):
+    """Make the state of an earlier version current again, as a new version."""
+    _prepare_change(resource, stored, identity, parent)
+    snapshot = get_revision(resource, stored, version)["snapshot"]
+    body = {k: v for k, v in snapshot.items() if k in resource.loadable_fields}
+    state = load_state(resource, body)
+    return _finish_update(resource, stored, state, identity, expected_version, parent, "restored")
+
+
+def list_revisions(resource, stored, args):
+    query = {"resource_type": resource.name, "resource_id": str(stored["_id"])}
+    collection = Revision._get_collection()
+    total = collection.count_documents(query)
+    page, page_size = args["page"], args["page_size"]
+    cursor = (collection.find(query, {"snapshot": 0}).sort([("version", -1)])
+              .skip((page - 1) * page_size).limit(page_size))
+    return list(cursor), total
+
+
+def get_revision(resource, stored, version):
+    revision = Revision._get_collection().find_one(
+        {"resource_type": resource.name, "resource_id": str(stored["_id"]), "version": version})
+    if revision is None:
+        raise NotFound(f"No version {version} of this resource.")
+    return revision

@@ -1,0 +1,63 @@
+"""Free-text search that ignores case, accents and script.
+
+Text is folded to lowercase ASCII (Cyrillic transliterated, accents dropped) and split into
+words; each document stores its words in `search_terms`, and `q` matches documents that have,
+for every word of the query, a stored word starting with it. Anchored prefix patterns on an
+indexed array field let MongoDB answer from the index instead of scanning the collection.
+"""
+import re
+import unicodedata
+
+from unidecode import unidecode
+
+_WORD = re.compile(r"[a-z0-9]+")
+# Russian has several romanisations; fold the common alternatives onto one spelling so that
+# "moskva", "Moscow"-style typed names and unidecode's output meet.
+_ROMANISATION_FOLDS = (
+    ("shch", "sh"), ("sch", "sh"), ("ya", "ia"), ("yu", "iu"), ("yo", "e"), ("kh", "h"),
+    ("ts", "c"), ("zh", "z"), ("iy", "i"), ("yy", "i"), ("ij", "i"), ("y", "i"), ("j", "i"),
+    ("ii", "i"), ("ie", "e"), ("'", ""),
+)
+
+
+def fold(text):
+    """Return text as lowercase ASCII words joined by spaces."""
+    text = unicodedata.normalize("NFKC", str(text))
+    ascii_text = unidecode(text).lower()
+    for old, new in _ROMANISATION_FOLDS:
+        ascii_text = ascii_text.replace(old, new)
+    return " ".join(_WORD.findall(ascii_text))
+
+
+def words(text):
+    return fold(text).split()
+
+
+def _strings(value):
+    if value is None:
+        return
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item)
+
+
+def search_terms(values):
+    """Return the sorted distinct words of some values (strings, localised maps, lists of them)."""
+    terms = set()
+    for text in _strings(list(values)):
+        terms.update(words(text))
+    return sorted(terms)
+
+
+def query_for(q, field="search_terms"):
+    """Return a MongoDB filter matching documents whose terms cover every word of q."""
+    query_words = words(q)
+    if not query_words:
+        return {}
+    clauses = [{field: {"$regex": "^" + re.escape(w)}} for w in dict.fromkeys(query_words)]
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}

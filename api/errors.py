@@ -1,0 +1,238 @@
+"""Domain exceptions and the one handler that turns every error into RFC 9457 problem+json."""
+import logging
+from http import HTTPStatus
+
+import marshmallow as ma
+from flask import g, has_request_context, json, make_response, request
+from mongoengine.errors import NotUniqueError
+from pymongo.errors import DuplicateKeyError, PyMongoError, ConnectionFailure, ServerSelectionTimeoutError, ExecutionTimeout, WTimeoutError, NetworkTimeout
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+DATABASE_RETRY_AFTER = "5"
+
+
+class ApiError(Exception):
+    """An error the API answers with a problem document."""
+
+    status = 400
+    type = "about:blank"
+    title = None
+
+    def __init__(self, detail=None, *, errors=None, headers=None, title=None, type=None, status=None):
+        super().__init__(detail)
+        if status is not None:
+            self.status = status
+        if title is not None:
+            self.title = title
+        if type is not None:
+            self.type = type
+        self.detail = detail or self.title or HTTPStatus(self.status).phrase
+        self.errors = errors
+        self.headers = headers or {}
+
+
+class BadRequest(ApiError):
+    status = 400
+
+
+class Unauthorized(ApiError):
+    status = 401
+
+    def __init__(self, detail="A valid Bearer access token is required.", **kw):
+        headers = {"WWW-Authenticate": 'Bearer realm="taskforce-api"', **kw.pop("headers", {})}
+        super().__init__(detail, headers=headers, **kw)
+
+
+class Forbidden(ApiError):
+    status = 403
+
+
+class NotFound(ApiError):
+    status = 404
+
+    def __init__(self, detail="No resource at this address, or it is not visible to you.", **kw):
+        super().__init__(detail, **kw)
+
+
+class Conflict(ApiError):
+    status = 409
+    type = "urn:taskforce:problem:conflict"
+    title = "Conflict"
+
+
+class PreconditionFailed(ApiError):
+    status = 412
+    type = "urn:taskforce:problem:stale-version"
+    title = "Stale If-Match"
+
+
+class PreconditionRequired(ApiError):
+    status = 428
+    type = "urn:taskforce:problem:if-match-required"
+    title = "If-Match required"
+
+    def __init__(self, detail="This write needs an If-Match header carrying the resource's current ETag.", **kw):
+        super().__init__(detail, **kw)
+
+
+class UnsupportedMediaType(ApiError):
+    status = 415
+
+
+class ValidationFailed(ApiError):
+    status = 422
+    type = "urn:taskforce:problem:validation"
+    title = "Invalid fields"
+
+    def __init__(self, errors, detail="Some fields are invalid; see errors.", **kw):
+        super().__init__(detail, errors=errors, **kw)
+
+    @classmethod
+    def field(cls, path, message):
+        return cls({path: [message]})
+
+
+class ServiceUnavailable(ApiError):
+    status = 503
+    type = "urn:taskforce:problem:database-unavailable"
+    title = "Database unavailable"
+
+
+def flatten_errors(messages, prefix=""):
+    """Flatten marshmallow's nested messages into {dotted.path: [messages]}."""
+    flat = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            if key == "_schema":
+                path = prefix or "_schema"
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(value, dict):
+                for sub_path, sub_messages in flatten_errors(value, path).items():
+                    flat.setdefault(sub_path, []).extend(sub_messages)
+            else:
+                flat.setdefault(path, []).extend(_as_messages(value))
+    else:
+        flat[prefix or "_schema"] = _as_messages(messages)
+    return flat
+
+
+def _as_messages(value):
+    if isinstance(value, (list, tuple)):
+        out = []
+        for item in value:
+            out.extend(_as_messages(item) if isinstance(item, (list, tuple, dict)) else [str(item)])
+        return out
+    if isinstance(value, dict):
+        return [str(m) for msgs in flatten_errors(value).values() for m in msgs]
+    return [str(value)]
+
+
+def problem_response(status, detail=None, *, title=None, type="about:blank", errors=None, headers=None):
+    """Build a problem+json response."""
+    body = {
+        "type": type,
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail or HTTPStatus(status).description,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    request_id = getattr(g, "request_id", None) if has_request_context() else None
+    if request_id:
+        body["instance"] = f"urn:request:{request_id}"
+    response = make_response(json.dumps(body, ensure_ascii=False), status)
+    response.headers["Content-Type"] = PROBLEM_CONTENT_TYPE
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def handle_api_error(error):
+    return problem_response(error.status, error.detail, title=error.title, type=error.type,
+                            errors=error.errors, headers=error.headers)
+
+
+def handle_http_exception(error):
+    """Werkzeug and flask-smorest errors (router 404/405, 413, webargs 422) as problems."""
+    status = error.code or 500
+    headers = {}
+    errors = None
+    detail = error.description
+    data = getattr(error, "data", None) or {}
+    if "messages" in data or "errors" in data:
+        raw = data.get("errors") or data.get("messages")
+        # webargs nests messages under the location ("json", "query"): the contract wants field paths.
+        if isinstance(raw, dict) and set(raw) <= {"json", "query", "querystring", "headers", "form", "files", "view_args", "path"}:
+            merged = {}
+            for location_messages in raw.values():
+                merged.update(flatten_errors(location_messages))
+            errors = merged
+        else:
+            errors = flatten_errors(raw)
+        detail = "Some fields are invalid; see errors."
+    if data.get("message"):
+        detail = data["message"]
+    headers.update(data.get("headers") or {})
+    # Keep headers the exception carries itself (e.g. Allow on 405).
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            headers[name] = value
+    type_ = "urn:taskforce:problem:validation" if status == 422 else "about:blank"
+    return problem_response(status, detail, type=type_, errors=errors, headers=headers)
+
+
+def handle_validation_error(error):
+    return problem_response(422, "Some fields are invalid; see errors.", title="Invalid fields",
+                            type="urn:taskforce:problem:validation", errors=flatten_errors(error.messages))
+
+
+def handle_duplicate(error):
+    return problem_response(409, "A resource with the same unique value already exists.",
+                            title="Conflict", type="urn:taskforce:problem:conflict")
+
+
+DATABASE_DOWN_ERRORS = (ConnectionFailure, ServerSelectionTimeoutError, ExecutionTimeout, WTimeoutError, NetworkTimeout)
+
+
+def handle_database_error(error):
+    if isinstance(error, (DuplicateKeyError,)):
+        return handle_duplicate(error)
+    if isinstance(error, DATABASE_DOWN_ERRORS):
+        log.warning("database unavailable: %s", type(error).__name__)
+        return problem_response(503, "The database does not answer; retry later.", title="Database unavailable",
+                                type="urn:taskforce:problem:database-unavailable",
+                                headers={"Retry-After": DATABASE_RETRY_AFTER})
+    log.exception("database error")
+    return problem_response(500, "The server failed to process the request.")
+
+
+def handle_unexpected(error):
+    if isinstance(error, HTTPException):
+        return handle_http_exception(error)
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return problem_response(500, "The server failed to process the request.")
+
+
+def register_error_handlers(app):
+    app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(ma.ValidationError, handle_validation_error)
+    app.register_error_handler(NotUniqueError, handle_duplicate)
+    app.register_error_handler(PyMongoError, handle_database_error)
+    app.register_error_handler(Exception, handle_unexpected)
+
+
+class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details."""
+
+    type = ma.fields.String(required=True, metadata={"example": "about:blank"})
+    title = ma.fields.String(required=True, metadata={"example": "Not Found"})
+    status = ma.fields.Integer(required=True, metadata={"example": 404})
+    detail = ma.fields.String(required=True, metadata={"example": "No resource at this address, or it is not visible to you."})
+    instance = ma.fields.String()
+    errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
+                            metadata={"description": "On 422: messages by dotted field path (or query parameter name)."})

@@ -1,0 +1,61 @@
+"""Shared extension objects: the OpenAPI-aware Api and the database connection."""
+import http
+import logging
+
+import flask_smorest
+import mongoengine
+from flask_smorest.utils import prepare_response
+
+from api.errors import PROBLEM_CONTENT_TYPE, ProblemSchema
+
+log = logging.getLogger(__name__)
+
+DATABASE_ALIAS = "default"
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest's Api documenting every error as RFC 9457 problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_error_handlers(self):
+        # api.errors.register_error_handlers installs the one problem+json handler.
+        pass
+
+    def _register_responses(self):
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = ProblemSchema
+                prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Any other error (429 rate limited, 503 database unavailable, …).",
+                    "schema": ProblemSchema}
+        prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+
+def connect_database(config):
+    """Connect mongoengine to MongoDB, or to the embedded in-memory store when no URI is set."""
+    mongoengine.disconnect(DATABASE_ALIAS)
+    timeout = config["MONGODB_TIMEOUT_MS"]
+    if config["MONGODB_URI"]:
+        mongoengine.connect(host=config["MONGODB_URI"], alias=DATABASE_ALIAS, uuidRepresentation="standard",
+                            serverSelectionTimeoutMS=timeout, connectTimeoutMS=timeout, socketTimeoutMS=timeout * 5,
+                            w="majority", readPreference="primaryPreferred", retryWrites=True, tz_aware=False)
+        return "mongodb"
+    import mongomock
+
+    mongoengine.connect("taskforce", host="mongodb://localhost", alias=DATABASE_ALIAS,
+                        mongo_client_class=mongomock.MongoClient, uuidRepresentation="standard")
+    return "embedded"
+
+
+def ensure_indexes(documents):
+    for document in documents:
+        document.ensure_indexes()
+
+
+def database():
+    return mongoengine.get_db(DATABASE_ALIAS)

@@ -1,0 +1,33 @@
+"""Stored directory entries."""
+import mongoengine as me
+
+from api.core.documents import VersionedDocument
+
+KINDS = ("ministry", "region", "promotion_agency", "trade_association", "federation", "confederation",
+         "consortium", "university", "technology_park", "chamber_of_commerce", "trade_fair", "company", "bank", "other")
+
+
+class Organisation(VersionedDocument):
+    name = me.StringField(required=True)
+    name_i18n = me.DictField()
+    kind = me.StringField(required=True, choices=KINDS)
+    country = me.StringField(required=True, max_length=2)
+    region = me.StringField()
+    city = me.StringField()
+    website = me.StringField()
+    sectors = me.ListField(me.StringField())
+    description = me.DictField()
+    contacts = me.ListField(me.DictField())
+    managed_by = me.StringField()
+
+    meta = {
+        "collection": "organisations",
+        "indexes": [
+            ["kind", "name"],
+            ["country", "name"],
+            ["region", "name"],
+            ["sectors", "name"],
+            "managed_by",
+            "name",
+        ],
+    }

@@ -1,0 +1,85 @@
+"""Organisations as a versioned resource: the directory's rules and who may edit what."""
+from bson import ObjectId
+
+from api.core.fields import check_region_in_country
+from api.core.permissions import Policy
+from api.core.resource import Resource
+from api.errors import Forbidden, ValidationFailed
+from api.organisations.models import Organisation
+from api.organisations.schemas import OrganisationQueryArgsSchema, OrganisationSchema
+
+
+def _managed_by_caller(identity, state):
+    org = identity.organisation_id
+    return bool(org) and (str(state.get("_id")) == org or state.get("managed_by") == org)
+
+
+class OrganisationPolicy(Policy):
+    """Public directory; contacts for authenticated callers; partners edit their own and their delegation."""
+
+    def can_create(self, identity, parent=None):
+        return identity.is_staff or (identity.is_partner and bool(identity.organisation_id))
+
+    def can_modify(self, identity, state, parent=None):
+        return identity.is_staff or (identity.is_partner and _managed_by_caller(identity, state))
+
+    def check_new_state(self, identity, new, old, parent=None):
+        if identity.is_staff:
+            return
+        own = old is not None and str(old["_id"]) == identity.organisation_id
+        if own:
+            if new.get("managed_by") != old.get("managed_by"):
+                raise Forbidden("A partner cannot change who manages its own organisation.")
+        elif new.get("managed_by") != identity.organisation_id:
+            raise Forbidden("A partner may only create or keep organisations managed by its own organisation "
+                            f"(managed_by must be {identity.organisation_id}).")
+
+    def can_see_history(self, identity, state, parent=None):
+        return identity.is_staff or (identity.is_partner and _managed_by_caller(identity, state))
+
+    def redact(self, identity, representation, state):
+        if identity.is_anonymous:
+            representation.pop("contacts", None)
+        return representation
+
+
+class OrganisationResource(Resource):
+    name = "organisations"
+    label = "an organisation"
+    path_param = "organisation_id"
+    model = Organisation
+    schema = OrganisationSchema
+    query_schema = OrganisationQueryArgsSchema
+    policy = OrganisationPolicy()
+    search_fields = ("name", "name_i18n", "description", "city")
+    sort_fields = {"name": "name", "country": "country", "kind": "kind", "created_at": "created_at",
+                   "updated_at": "updated_at"}
+    example = {
+        "name": "Agenzia Marche Export", "name_i18n": {"it": "Agenzia Marche Export", "ru": "Агентство «Марке Экспорт»"},
+        "kind": "promotion_agency", "country": "IT", "region": "IT-57", "city": "Ancona",
+        "website": "https://www.example.org", "sectors": ["mechatronics", "furniture"],
+        "contacts": [{"name": "Giulia Bianchi", "email": "g.bianchi@example.org"}],
+    }
+
+    def filters(self, args):
+        query = {}
+        for name in ("kind", "country", "region", "managed_by"):
+            if name in args:
+                query[name] = args[name]
+        if "sector" in args:
+            query["sectors"] = args["sector"]
+        return query
+
+    def check(self, state, *, old, parent):
+        errors = check_region_in_country(state.get("region"), state.get("country"))
+        managed_by = state.get("managed_by")
+        if managed_by:
+            if old is not None and managed_by == str(old["_id"]):
+                errors["managed_by"] = ["An organisation cannot manage itself."]
+            elif not Organisation.objects(id=ObjectId(managed_by), deleted_at=None).only("id").first():
+                errors["managed_by"] = ["No organisation with this id."]
+        if errors:
+            raise ValidationFailed(errors)
+
+
+organisations = OrganisationResource()

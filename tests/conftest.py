@@ -1,0 +1,137 @@
+"""Fixtures: an app on a fresh embedded store per test, a client, tokens by role, resource factories."""
+import itertools
+import os
+
+import pytest
+
+from api import create_app
+from api.core.permissions import Identity
+
+TEST_CONFIG = {
+    "LOAD_DEMO_DATA": False,
+    "LOG_LEVEL": "WARNING",
+    "TOKEN_RATE_LIMIT": "1000/minute",
+    "RATE_LIMIT": "",
+    "CORS_ORIGINS": "https://frontend.example.org",
+}
+
+_numbers = itertools.count(100)
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("TEST_MONGODB_URI"):
+        return
+    skip = pytest.mark.skip(reason="needs a real MongoDB: set TEST_MONGODB_URI")
+    for item in items:
+        if "realmongo" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def make_app():
+    """Return a factory building an app with test settings plus overrides."""
+    def make(**overrides):
+        return create_app({**TEST_CONFIG, **overrides})
+    return make
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def demo(app):
+    """Load the demo data set into the app's store; return the counts."""
+    from api.demo import load_demo
+    with app.app_context():
+        return load_demo()
+
+
+@pytest.fixture
+def token(app):
+    """Return a factory of signed access tokens: token("partner", organisation_id=...)."""
+    from api.auth.tokens import issue_access_token
+    serial = itertools.count(1)
+
+    def make(*roles, organisation_id=None, scopes=("read", "write"), sub=None):
+        identity = Identity(sub=sub or f"user:test{next(serial)}", roles=frozenset(roles),
+                            organisation_id=organisation_id, scopes=frozenset(scopes))
+        with app.app_context():
+            return issue_access_token(identity)
+    return make
+
+
+@pytest.fixture
+def auth(token):
+    """Return a factory of Authorization headers: auth("admin"), auth("partner", organisation_id=...)."""
+    def make(*roles, **kwargs):
+        return {"Authorization": f"Bearer {token(*roles, **kwargs)}"}
+    return make
+
+
+@pytest.fixture
+def admin(auth):
+    return auth("admin")
+
+
+@pytest.fixture
+def editor(auth):
+    return auth("editor")
+
+
+def organisation_body(**overrides):
+    body = {
+        "name": "Agenzia Marche Export", "name_i18n": {"it": "Agenzia Marche Export", "ru": "Агентство «Марке Экспорт»"},
+        "kind": "promotion_agency", "country": "IT", "region": "IT-57", "city": "Ancona",
+        "website": "https://www.example.org", "sectors": ["mechatronics"],
+        "description": {"it": "Promozione delle imprese", "ru": "Продвижение предприятий"},
+        "contacts": [{"name": "Giulia Bianchi", "email": "g.bianchi@example.org", "phone": "+39 071 1234567"}],
+    }
+    body.update(overrides)
+    return body
+
+
+def session_body(**overrides):
+    body = {
+        "number": next(_numbers), "title": {"it": "Sessione di prova", "ru": "Пробная сессия"},
+        "host_country": "IT", "host_region": "IT-57", "city": "Ancona", "venue": "Mole Vanvitelliana",
+        "starts_on": "2012-10-23", "ends_on": "2012-10-26", "timezone": "Europe/Rome", "status": "published",
+        "languages": ["it", "ru"],
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def create_organisation(client, admin):
+    """Create an organisation through the API as admin; return its representation."""
+    def create(headers=None, **overrides):
+        response = client.post("/api/v1/organisations", json=organisation_body(**overrides), headers=headers or admin)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+    return create
+
+
+@pytest.fixture
+def create_session(client, admin):
+    """Create a session through the API as admin; return its representation."""
+    def create(**overrides):
+        response = client.post("/api/v1/sessions", json=session_body(**overrides), headers=admin)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+    return create
+
+
+def etag(representation):
+    return f'"{representation["version"]}"'
