@@ -59,16 +59,28 @@ def create_app(test_config=None):
     api.spec.components.security_scheme("bearerAuth", {
         "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
         "description": "An access token from POST /api/v1/auth/token."})
-    from api import docs, health
-    from api.auth.routes import blp as auth_blp, clients_blp, oauth_error_response, OAuthError, users_blp
-    from api.organisations.routes import blp as organisations_blp
-    from api.sessions.routes import blp as sessions_blp
+    from api.core.jsonschema import extra_keywords
+    api.ma_plugin.converter.add_attribute_function(extra_keywords)
 
+    from api import docs, health
+    from api.auth.routes import OAuthError, clients_blp, oauth_error_response, users_blp
+    from api.auth.routes import blp as auth_blp
+    from api.organisations.routes import blp as organisations_blp
+    from api.plugins import load_plugins
+    from api.seminars.routes import blp as seminars_blp
+    from api.sessions.routes import blp as sessions_blp
+    from api.tables.openapi import document_table_kinds
+    from api.tables.routes import blp as tables_blp
+    from api.tables.routes import kinds_blp
+
+    plugin_blueprints = load_plugins(app)
     app.register_error_handler(OAuthError, oauth_error_response)
     app.register_blueprint(health.blp)
     app.register_blueprint(docs.blp)
-    for blueprint in (auth_blp, users_blp, clients_blp, sessions_blp, organisations_blp):
+    for blueprint in (auth_blp, users_blp, clients_blp, sessions_blp, tables_blp, seminars_blp, kinds_blp,
+                      organisations_blp, *plugin_blueprints):
         api.register_blueprint(blueprint)
+    document_table_kinds(api.spec, app.extensions["taskforce_plugins"])
 
     from api.cli import register_commands
     from api.storage import prepare_storage

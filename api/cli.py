@@ -70,7 +70,30 @@ def write_openapi_command(path):
     click.echo(f"Wrote {path}")
 
 
-COMMANDS = [load_demo_command, create_admin_command, create_client_command, write_openapi_command]
+@click.command("upgrade-tables")
+@with_appcontext
+def upgrade_tables_command():
+    """Upgrade stored tables to their kind's current attribute version (idempotent); print counts."""
+    from api.tables.services import upgrade_stored_tables
+    counts = upgrade_stored_tables()
+    click.echo(json.dumps(counts))
+
+
+@click.command("plugins")
+@with_appcontext
+def plugins_command():
+    """List the plugins found, whether they loaded, and why not."""
+    from api.plugins import registry
+    for report in registry().reports:
+        line = f"{report.name:24} {report.status:9} {report.distribution or '-'}"
+        if report.kinds:
+            line += f" kinds: {', '.join(report.kinds)}"
+        if report.error:
+            line += f" error: {report.error}"
+        click.echo(line)
+
+
+COMMANDS = [upgrade_tables_command, plugins_command, load_demo_command, create_admin_command, create_client_command, write_openapi_command]
 
 
 def register_commands(app):

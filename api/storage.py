@@ -6,11 +6,13 @@ from api.core.documents import IdempotencyRecord, Revision
 from api.core.ratelimit import RateCounter
 from api.extensions import ensure_indexes
 from api.organisations.models import Organisation
+from api.seminars.models import Seminar
 from api.sessions.models import Session
+from api.tables.models import Table
 
 log = logging.getLogger(__name__)
 
-DOCUMENTS = [Session, Organisation, User, Client, Revision, IdempotencyRecord, RefreshToken, RevokedAccessToken,
+DOCUMENTS = [Session, Table, Seminar, Organisation, User, Client, Revision, IdempotencyRecord, RefreshToken, RevokedAccessToken,
              RateCounter]
 
 

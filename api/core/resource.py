@@ -12,6 +12,7 @@ import math
 import marshmallow as ma
 from bson import ObjectId
 from bson.errors import InvalidId
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from api.core import search
 from api.core.documents import Revision, utcnow
@@ -21,7 +22,8 @@ from api.errors import NotFound, PreconditionFailed, ValidationFailed, flatten_e
 log = logging.getLogger(__name__)
 
 META_FIELDS = ("id", "version", "created_at", "updated_at")
-STORAGE_META = ("_id", "version", "created_at", "updated_at", "deleted_at", "search_terms")
+PENDING_REVISION = "_revision"
+STORAGE_META = ("_id", "version", "created_at", "updated_at", "deleted_at", "search_terms", PENDING_REVISION)
 
 
 class Resource:
@@ -61,6 +63,12 @@ class Resource:
 
     def check(self, state, *, old, parent):
         """Raise ValidationFailed or Conflict when the state breaks a rule across fields or resources."""
+
+    def ensure_writable(self, stored):
+        """Raise when this stored resource may not be changed at all (whoever asks)."""
+
+    def after_write(self, action, stored, old, parent):
+        """React to a successful write (action: created, updated, deleted, restored)."""
 
     def search_texts(self, state):
         """Return the values whose words `q` searches."""
@@ -235,18 +243,36 @@ def _diff(resource, old_repr, new_repr):
     return change
 
 
-def _record(resource, stored, action, identity, change, *, session_id=None):
-    Revision._get_collection().insert_one({
-        "resource_type": resource.name,
-        "resource_id": str(stored["_id"]),
-        "version": stored["version"],
-        "action": action,
-        "changed_at": stored["updated_at"],
-        "changed_by": identity.sub,
-        "change": change,
-        "snapshot": resource.represent(stored),
-        "session_id": session_id,
-    })
+def _revision_note(action, identity, change, when):
+    """What a write embeds in the document: the revision of the version it creates."""
+    return {"action": action, "changed_at": when, "changed_by": identity.sub, "change": change}
+
+
+def materialise_revision(resource, stored):
+    """Copy the revision embedded in a document into the revisions collection (idempotent).
+
+    A write stores the new state and its revision in one single-document operation (the only atomic
+    unit without transactions), so no version exists without its revision even if the process or the
+    database fails right after. The revisions collection is filled from there: right after the write,
+    before the next write overwrites the embedded note, and before history is read.
+    """
+    note = stored.get(PENDING_REVISION)
+    if not note:
+        return
+    key = {"resource_type": resource.name, "resource_id": str(stored["_id"]), "version": stored["version"]}
+    record = {**note, "snapshot": resource.represent(stored), "session_id": _session_id(resource, stored)}
+    try:
+        Revision._get_collection().update_one(key, {"$setOnInsert": record}, upsert=True)
+    except DuplicateKeyError:
+        pass  # another process materialised it first
+
+
+def _materialise_after_write(resource, stored):
+    try:
+        materialise_revision(resource, stored)
+    except PyMongoError:
+        # The write itself is stored; its revision is copied on the next read of history or next write.
+        log.warning("revision %s/%s v%s not yet copied", resource.name, stored["_id"], stored["version"])
 
 
 def _session_id(resource, stored):
@@ -272,15 +298,11 @@ def create(resource, body, identity, *, parent=None):
               "search_terms": search.search_terms(resource.search_texts(state))}
     if resource.parent_field:
         stored[resource.parent_field] = str(parent["_id"])
+    stored["_id"] = ObjectId()
+    stored[PENDING_REVISION] = _revision_note("created", identity, _diff(resource, {}, resource.represent(stored)), now)
     resource.collection.insert_one(stored)
-    new_repr = resource.represent(stored)
-    try:
-        _record(resource, stored, "created", identity, _diff(resource, {}, new_repr),
-                session_id=_session_id(resource, stored))
-    except Exception:
-        # No resource without its first revision.
-        resource.collection.delete_one({"_id": stored["_id"], "version": 1})
-        raise
+    _materialise_after_write(resource, stored)
+    resource.after_write("created", stored, None, parent)
     if shown_once:
         stored[SHOWN_ONCE] = shown_once
     return stored
@@ -294,16 +316,15 @@ def _write(resource, old, new_state, identity, action, *, expected_version, pare
            "search_terms": search.search_terms(resource.search_texts(new_state))}
     if resource.parent_field:
         new[resource.parent_field] = old[resource.parent_field]
+    change = {} if deleted else _diff(resource, resource.represent(old), resource.represent(new))
+    new[PENDING_REVISION] = _revision_note(action, identity, change, now)
+    # The note of the version being replaced must reach the revisions collection first.
+    materialise_revision(resource, old)
     result = resource.collection.replace_one({"_id": old["_id"], "version": expected_version}, new)
     if result.matched_count != 1:
         raise PreconditionFailed("Another change landed first; fetch the resource again and retry.")
-    change = {} if deleted else _diff(resource, resource.represent(old), resource.represent(new))
-    try:
-        _record(resource, new, action, identity, change, session_id=_session_id(resource, new))
-    except Exception:
-        # Undo the change so that no version exists without its revision.
-        resource.collection.replace_one({"_id": old["_id"], "version": new["version"]}, old)
-        raise
+    _materialise_after_write(resource, new)
+    resource.after_write(action, new, old, parent)
     return new
 
 
@@ -311,6 +332,7 @@ def _prepare_change(resource, stored, identity, parent):
     if not resource.policy.can_modify(identity, stored, parent):
         refuse(identity)
     resource.policy.ensure_write_scope(identity)
+    resource.ensure_writable(stored)
 
 
 def replace(resource, stored, body, identity, *, expected_version, parent=None):
@@ -351,13 +373,15 @@ def delete(resource, stored, identity, *, expected_version, parent=None):
 def restore(resource, stored, version, identity, *, expected_version, parent=None):
     """Make the state of an earlier version current again, as a new version."""
     _prepare_change(resource, stored, identity, parent)
-    snapshot = get_revision(resource, stored, version)["snapshot"]
+    # The snapshot may predate a change of shape (a table kind's newer version): upgrade it first.
+    snapshot = resource.upgrade(get_revision(resource, stored, version)["snapshot"])
     body = {k: v for k, v in snapshot.items() if k in resource.loadable_fields}
     state = load_state(resource, body)
     return _finish_update(resource, stored, state, identity, expected_version, parent, "restored")
 
 
 def list_revisions(resource, stored, args):
+    materialise_revision(resource, stored)
     query = {"resource_type": resource.name, "resource_id": str(stored["_id"])}
     collection = Revision._get_collection()
     total = collection.count_documents(query)
@@ -368,6 +392,7 @@ def list_revisions(resource, stored, args):
 
 
 def get_revision(resource, stored, version):
+    materialise_revision(resource, stored)
     revision = Revision._get_collection().find_one(
         {"resource_type": resource.name, "resource_id": str(stored["_id"]), "version": version})
     if revision is None:

@@ -1,0 +1,124 @@
+"""The plugin manager: discovery through the `taskforce` entry points, isolation of broken plugins,
+the table-kind registry, plugin blueprints and table events."""
+import logging
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+
+import pluggy
+from flask import current_app
+
+from api import hookspecs
+from api.tables.kinds import InvalidKind, TableKind
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "taskforce"
+
+
+@dataclass
+class PluginReport:
+    name: str
+    distribution: str | None
+    status: str  # "loaded", "failed" or "disabled"
+    error: str | None = None
+    kinds: list = field(default_factory=list)
+
+
+class PluginBroken(Exception):
+    """A plugin cannot be used; the message says why."""
+
+
+class PluginRegistry:
+    """The plugins loaded into one app, the table kinds they provide and their hooks."""
+
+    def __init__(self):
+        self.manager = pluggy.PluginManager(hookspecs.PROJECT)
+        self.manager.add_hookspecs(hookspecs)
+        self.kinds = {}
+        self.reports = []
+
+    @property
+    def hook(self):
+        return self.manager.hook
+
+    def kind(self, name):
+        return self.kinds.get(name)
+
+    def add(self, name, plugin, distribution=None):
+        """Validate a plugin in isolation, then register it; raise PluginBroken when it is unusable."""
+        trial = pluggy.PluginManager(hookspecs.PROJECT)
+        trial.add_hookspecs(hookspecs)
+        try:
+            trial.register(plugin, name=name)
+            trial.check_pending()
+            declared = [kind for kinds in trial.hook.register_table_kinds() for kind in (kinds or [])]
+            blueprints = [bp for bps in trial.hook.register_blueprints() for bp in (bps or [])]
+        except pluggy.PluginValidationError as error:
+            raise PluginBroken(f"invalid hook implementation: {error}") from None
+        except Exception as error:  # a plugin's own code failing while declaring itself
+            raise PluginBroken(f"{type(error).__name__} while declaring: {error}") from None
+        names = []
+        for kind in declared:
+            if not isinstance(kind, TableKind):
+                raise PluginBroken(f"register_table_kinds returned {type(kind).__name__}, not TableKind")
+            try:
+                kind.validate_declaration()
+            except InvalidKind as error:
+                raise PluginBroken(f"invalid table kind: {error}") from None
+            if kind.name in self.kinds or kind.name in names:
+                raise PluginBroken(f"duplicate table kind name {kind.name!r}")
+            names.append(kind.name)
+        for blueprint in blueprints:
+            prefix = getattr(blueprint, "url_prefix", None) or ""
+            if not prefix.startswith("/api/v1/"):
+                raise PluginBroken(f"blueprint {getattr(blueprint, 'name', blueprint)!r} must have a url_prefix under /api/v1/")
+        self.manager.register(plugin, name=name)
+        for kind in declared:
+            self.kinds[kind.name] = kind
+        self.reports.append(PluginReport(name, distribution, "loaded", kinds=names))
+        return blueprints
+
+    def fire(self, hook_name, **kwargs):
+        """Call an event hook on every plugin; a failing plugin is logged, never propagated."""
+        for impl in getattr(self.manager.hook, hook_name).get_hookimpls():
+            try:
+                impl.function(**{k: kwargs[k] for k in impl.argnames})
+            except Exception:
+                log.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
+
+
+def load_plugins(app):
+    """Discover and register the plugins of the `taskforce` entry-point group; return their blueprints."""
+    registry = PluginRegistry()
+    selection = app.config.get("PLUGINS")
+    blueprints = []
+    for entry_point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):
+        distribution = entry_point.dist.name if entry_point.dist else None
+        if selection is not None and entry_point.name not in selection:
+            registry.reports.append(PluginReport(entry_point.name, distribution, "disabled"))
+            continue
+        if entry_point.name in registry.manager.list_name_plugin() and registry.manager.get_plugin(entry_point.name):
+            _broken(registry, entry_point.name, distribution, "another plugin already has this name")
+            continue
+        try:
+            plugin = entry_point.load()
+        except Exception as error:
+            _broken(registry, entry_point.name, distribution, f"cannot import {entry_point.value}: {type(error).__name__}: {error}")
+            continue
+        try:
+            blueprints.extend(registry.add(entry_point.name, plugin, distribution))
+        except PluginBroken as error:
+            _broken(registry, entry_point.name, distribution, str(error))
+    loaded = [r.name for r in registry.reports if r.status == "loaded"]
+    log.info("plugins loaded: %s; table kinds: %s", ", ".join(loaded) or "none", ", ".join(sorted(registry.kinds)) or "none")
+    app.extensions["taskforce_plugins"] = registry
+    return blueprints
+
+
+def _broken(registry, name, distribution, message):
+    log.error("plugin %s skipped: %s", name, message)
+    registry.reports.append(PluginReport(name, distribution, "failed", message))
+
+
+def registry():
+    return current_app.extensions["taskforce_plugins"]

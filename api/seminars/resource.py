@@ -1,0 +1,33 @@
+"""Seminars as a versioned resource nested in sessions."""
+from api.core.resource import Resource
+from api.errors import ValidationFailed
+from api.seminars.models import Seminar
+from api.seminars.schemas import SeminarQueryArgsSchema, SeminarSchema
+from api.sessions.resource import sessions
+from api.tables.resource import check_schedule
+
+
+class SeminarResource(Resource):
+    name = "seminars"
+    label = "a seminar"
+    path_param = "seminar_id"
+    model = Seminar
+    schema = SeminarSchema
+    query_schema = SeminarQueryArgsSchema
+    parent = sessions
+    parent_field = "session_id"
+    search_fields = ("title", "abstract", "speakers")
+    sort_fields = {"starts_at": "starts_at", "created_at": "created_at", "updated_at": "updated_at"}
+    example = {
+        "title": {"it": "Promozione reciproca del settore turistico", "ru": "Взаимное продвижение туризма"},
+        "starts_at": "2012-10-26T09:30:00+02:00", "ends_at": "2012-10-26T12:30:00+02:00", "room": "Auditorium",
+        "languages": ["it", "ru"], "interpretation": True, "capacity": 150,
+    }
+
+    def check(self, state, *, old, parent):
+        errors = check_schedule(state["starts_at"], state["ends_at"], parent)
+        if errors:
+            raise ValidationFailed(errors)
+
+
+seminars = SeminarResource()
