@@ -1,6 +1,8 @@
 """Shared extension objects: the OpenAPI-aware Api and the database connection."""
+import functools
 import http
 import logging
+import threading
 
 import flask_smorest
 import mongoengine
@@ -47,9 +49,39 @@ def connect_database(config):
         return "mongodb"
     import mongomock
 
+    _serialise_mongomock()
     mongoengine.connect("taskforce", host="mongodb://localhost", alias=DATABASE_ALIAS,
                         mongo_client_class=mongomock.MongoClient, uuidRepresentation="standard")
     return "embedded"
+
+
+_EMBEDDED_STORE_LOCK = threading.RLock()
+
+
+def _serialise_mongomock():
+    """Make each operation on the embedded store atomic, as single-document operations are in MongoDB.
+
+    mongomock rewrites a document in place (clear, then fill) without holding a lock, so under threads
+    two compare-and-set writers filtered on the same version can both match, a unique index can be
+    passed twice, and a reader can catch a document half replaced. The store lives in one process, so
+    one process-wide lock around its operations is enough.
+    """
+    from mongomock.collection import Collection, Cursor
+
+    if getattr(Collection, "_serialised", False):
+        return
+
+    def locked(method):
+        @functools.wraps(method)
+        def run(*args, **kwargs):
+            with _EMBEDDED_STORE_LOCK:
+                return method(*args, **kwargs)
+        return run
+
+    for name in ("_insert", "_update", "_delete", "_find_and_modify", "count_documents", "distinct", "aggregate"):
+        setattr(Collection, name, locked(getattr(Collection, name)))
+    Cursor._compute_results = locked(Cursor._compute_results)
+    Collection._serialised = True
 
 
 def ensure_indexes(documents):

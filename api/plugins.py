@@ -13,6 +13,7 @@ from api.tables.kinds import InvalidKind, TableKind
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "taskforce"
+BUILT_IN_DISTRIBUTION = "taskforce-api"
 
 
 @dataclass
@@ -31,11 +32,13 @@ class PluginBroken(Exception):
 class PluginRegistry:
     """The plugins loaded into one app, the table kinds they provide and their hooks."""
 
-    def __init__(self):
+    def __init__(self, reserved_blueprint_names=()):
         self.manager = pluggy.PluginManager(hookspecs.PROJECT)
         self.manager.add_hookspecs(hookspecs)
         self.kinds = {}
         self.reports = []
+        # Flask refuses a second blueprint with a taken name by failing start-up: refuse the plugin instead.
+        self.blueprint_names = set(reserved_blueprint_names)
 
     @property
     def hook(self):
@@ -66,13 +69,19 @@ class PluginRegistry:
             except InvalidKind as error:
                 raise PluginBroken(f"invalid table kind: {error}") from None
             if kind.name in self.kinds or kind.name in names:
-                raise PluginBroken(f"duplicate table kind name {kind.name!r}")
+                owner = next((r.name for r in self.reports if kind.name in r.kinds), name)
+                raise PluginBroken(f"duplicate table kind name {kind.name!r} (already provided by plugin {owner!r})")
             names.append(kind.name)
         for blueprint in blueprints:
             prefix = getattr(blueprint, "url_prefix", None) or ""
             if not prefix.startswith("/api/v1/"):
                 raise PluginBroken(f"blueprint {getattr(blueprint, 'name', blueprint)!r} must have a url_prefix under /api/v1/")
+        blueprint_names = [blueprint.name for blueprint in blueprints]
+        taken = sorted(n for n in set(blueprint_names) if n in self.blueprint_names or blueprint_names.count(n) > 1)
+        if taken:
+            raise PluginBroken(f"blueprint name(s) {', '.join(map(repr, taken))} already taken")
         self.manager.register(plugin, name=name)
+        self.blueprint_names.update(blueprint_names)
         for kind in declared:
             self.kinds[kind.name] = kind
         self.reports.append(PluginReport(name, distribution, "loaded", kinds=names))
@@ -87,12 +96,12 @@ class PluginRegistry:
                 log.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
 
 
-def load_plugins(app):
+def load_plugins(app, core_blueprints=()):
     """Discover and register the plugins of the `taskforce` entry-point group; return their blueprints."""
-    registry = PluginRegistry()
+    registry = PluginRegistry({blueprint.name for blueprint in core_blueprints} | set(app.blueprints))
     selection = app.config.get("PLUGINS")
     blueprints = []
-    for entry_point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):
+    for entry_point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=_load_order):
         distribution = entry_point.dist.name if entry_point.dist else None
         if selection is not None and entry_point.name not in selection:
             registry.reports.append(PluginReport(entry_point.name, distribution, "disabled"))
@@ -113,6 +122,12 @@ def load_plugins(app):
     log.info("plugins loaded: %s; table kinds: %s", ", ".join(loaded) or "none", ", ".join(sorted(registry.kinds)) or "none")
     app.extensions["taskforce_plugins"] = registry
     return blueprints
+
+
+def _load_order(entry_point):
+    """Built-in plugins first, so that an outside plugin reusing a built-in kind's name is the one refused."""
+    distribution = entry_point.dist.name if entry_point.dist else None
+    return distribution != BUILT_IN_DISTRIBUTION, entry_point.name
 
 
 def _broken(registry, name, distribution, message):

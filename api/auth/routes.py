@@ -164,11 +164,13 @@ class Token(MethodView):
     @problems(blp, 413, 429)
     def post(self):
         try:
+            # Every request counts against the IP, malformed ones too; the account once it can be read.
+            _rate_limit(f"ip:{request.remote_addr}")
             basic = _basic_credentials()
             params = _form_or_json()
             grant = params.get("grant_type")
             account = (basic[0] if basic else None) or params.get("client_id") or params.get("username")
-            _rate_limit(f"ip:{request.remote_addr}", f"id:{account}" if account else None)
+            _rate_limit(f"id:{account}" if account else None)
             if grant == "password":
                 return _password_grant(params)
             if grant == "client_credentials":

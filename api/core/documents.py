@@ -27,8 +27,13 @@ class VersionedDocument(me.Document):
 
 
 class Revision(me.Document):
-    """One stored past state of a resource: who changed what and when."""
+    """One stored past state of a resource: who changed what and when.
 
+    Its id is "<resource_type>:<resource_id>:<version>", so the primary key itself guarantees one
+    revision per version and copying a revision twice is a harmless duplicate-key error.
+    """
+
+    id = me.StringField(primary_key=True)
     resource_type = me.StringField(required=True)
     resource_id = me.StringField(required=True)
     version = me.IntField(required=True)
@@ -43,7 +48,7 @@ class Revision(me.Document):
         "collection": "revisions",
         "strict": False,
         "indexes": [
-            {"fields": ["resource_type", "resource_id", "-version"], "unique": True},
+            ["resource_type", "resource_id", "-version"],
             "changed_at",
         ],
     }

@@ -94,7 +94,10 @@ class LocalisedText(fields.Dict):
                          values=Text(max_length=max_length, min_length=1), **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        result = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            result = super()._deserialize(value, attr, data, **kwargs)
+        except ma.ValidationError as error:
+            raise ma.ValidationError(_by_language(error.messages)) from None
         if not result:
             raise ma.ValidationError("Give the text in at least one language.")
         bad = sorted(k for k in result if not is_language(k))
@@ -103,6 +106,14 @@ class LocalisedText(fields.Dict):
         if len(result) > 20:
             raise ma.ValidationError("At most 20 languages.")
         return result
+
+
+def _by_language(messages):
+    """Key Dict's per-entry errors by language alone: `title.it`, not `title.it.value`."""
+    if not isinstance(messages, dict):
+        return messages
+    return {language: [m for part in entry.values() for m in part] if isinstance(entry, dict) else entry
+            for language, entry in messages.items()}
 
 
 class LanguageCode(Text):

@@ -5,7 +5,9 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from api.core import fields as f
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
-LANGUAGE_KEY = {"type": "string", "pattern": "^[a-z]{2}$"}
+# The codes themselves, not just their shape: the API refuses two letters that are not ISO 639-1 ("zz").
+# One alternation pattern rather than an enum keeps each of the many localised fields to one line.
+LANGUAGE_KEY = {"type": "string", "pattern": f"^({'|'.join(sorted(f._language_codes()))})$"}
 
 
 def extra_keywords(self, field, **kwargs):

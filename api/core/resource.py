@@ -8,6 +8,8 @@ on the version the caller saw, so two writers holding the same ETag cannot both 
 import datetime as dt
 import logging
 import math
+import threading
+from collections import OrderedDict
 
 import marshmallow as ma
 from bson import ObjectId
@@ -216,8 +218,11 @@ def list_page(resource, args, identity, *, parent=None):
     total = collection.count_documents(query)
     if (page - 1) * page_size >= total:
         return [], total
-    cursor = collection.find(query).sort(spec).skip((page - 1) * page_size).limit(page_size)
-    return [resource.upgrade(doc) for doc in cursor], total
+    # Page the ids first, then fetch those documents: the sort and skip touch only the index keys
+    # (and the embedded store copies only ids instead of every matching document).
+    ids = [doc["_id"] for doc in collection.find(query, {"_id": 1}).sort(spec).skip((page - 1) * page_size).limit(page_size)]
+    by_id = {doc["_id"]: doc for doc in collection.find({"_id": {"$in": ids}})}
+    return [resource.upgrade(by_id[i]) for i in ids if i in by_id], total
 
 
 def pagination(total, page, page_size):
@@ -257,14 +262,37 @@ def materialise_revision(resource, stored):
     before the next write overwrites the embedded note, and before history is read.
     """
     note = stored.get(PENDING_REVISION)
-    if not note:
+    key = (resource.name, str(stored["_id"]), stored["version"])
+    if not note or key in _copied_revisions:
         return
-    key = {"resource_type": resource.name, "resource_id": str(stored["_id"]), "version": stored["version"]}
-    record = {**note, "snapshot": resource.represent(stored), "session_id": _session_id(resource, stored)}
+    record = {"_id": ":".join(map(str, key)), "resource_type": key[0], "resource_id": key[1], "version": key[2], **note,
+              "snapshot": resource.represent(stored), "session_id": _session_id(resource, stored)}
     try:
-        Revision._get_collection().update_one(key, {"$setOnInsert": record}, upsert=True)
+        Revision._get_collection().insert_one(record)
     except DuplicateKeyError:
-        pass  # another process materialised it first
+        pass  # copied before, by this process or another
+    _copied_revisions.remember(key)
+
+
+class _RecentKeys:
+    """A bounded set of recently seen keys: revisions this process knows are already copied."""
+
+    def __init__(self, size=50_000):
+        self.size = size
+        self.keys = OrderedDict()
+        self.lock = threading.Lock()
+
+    def __contains__(self, key):
+        return key in self.keys
+
+    def remember(self, key):
+        with self.lock:
+            self.keys[key] = True
+            if len(self.keys) > self.size:
+                self.keys.popitem(last=False)
+
+
+_copied_revisions = _RecentKeys()
 
 
 def _materialise_after_write(resource, stored):

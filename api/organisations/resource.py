@@ -1,10 +1,9 @@
 """Organisations as a versioned resource: the directory's rules and who may edit what."""
-from bson import ObjectId
-
 from api.core.fields import check_region_in_country
 from api.core.permissions import Policy
 from api.core.resource import Resource
 from api.errors import Forbidden, ValidationFailed
+from api.organisations.fields import organisation_exists
 from api.organisations.models import Organisation
 from api.organisations.schemas import OrganisationQueryArgsSchema, OrganisationSchema
 
@@ -73,10 +72,11 @@ class OrganisationResource(Resource):
     def check(self, state, *, old, parent):
         errors = check_region_in_country(state.get("region"), state.get("country"))
         managed_by = state.get("managed_by")
-        if managed_by:
+        # Only a changed reference is looked up: an unrelated edit must not fail because of it.
+        if managed_by and (old is None or managed_by != old.get("managed_by")):
             if old is not None and managed_by == str(old["_id"]):
                 errors["managed_by"] = ["An organisation cannot manage itself."]
-            elif not Organisation.objects(id=ObjectId(managed_by), deleted_at=None).only("id").first():
+            elif not organisation_exists(managed_by):
                 errors["managed_by"] = ["No organisation with this id."]
         if errors:
             raise ValidationFailed(errors)

@@ -1,0 +1,375 @@
+"""Load benchmark: our API against the afternoon baseline, same data, same store, same server settings.
+
+    python -m bench.load                 # defaults: 50 clients, 6000 requests per app, ≤ 120 s each
+    python -m bench.load --requests 20000 --clients 50
+
+Starts each app under gunicorn on 127.0.0.1 (embedded store with the demo data plus 1,000 generated
+organisations), drives a mix of 80 % anonymous and partner reads and 20 % partner writes (PATCH with
+If-Match, POST with Idempotency-Key), prints per endpoint requests/s, p50/p95/p99 and errors, each hot
+path as a ratio to the baseline's same path, the lost-update check (successful writes == revisions
+created) and the memory check (bench/memory.py). Only loopback traffic; bounded in count and time.
+"""
+import argparse
+import http.client
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+ADMIN = ("bench-admin@example.org", "bench admin password")
+
+# Each operation: (share of requests, name). Reads 80 %, writes 20 %.
+MIX = [
+    (0.30, "GET item anonymous"),
+    (0.20, "GET item partner"),
+    (0.20, "GET list anonymous"),
+    (0.10, "GET list partner"),
+    (0.15, "PATCH partner"),
+    (0.05, "POST partner"),
+]
+# Our path -> the baseline's same path and the goal for the ratio. Each is also measured alone (after the
+# mixed run) so that its ratio is not blurred by the cost of the other paths.
+HOT_PATHS = {
+    "GET item anonymous": ("GET item anonymous", 0.80),
+    "GET item partner": ("GET item anonymous", 0.70),
+    "GET list anonymous": ("GET list anonymous", 0.80),
+    "PATCH partner": ("PATCH partner", 0.60),
+}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """One app under gunicorn (1 worker, 8 threads: the embedded store lives in one process)."""
+
+    def __init__(self, target, module, env):
+        self.port = free_port()
+        command = [sys.executable, "-m", "gunicorn", "-w", "1", "-k", "gthread", "--threads", "8",
+                   "--backlog", "256", "-b", f"{HOST}:{self.port}", "--log-level", "warning", module]
+        self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env, "BENCH_SERVE": target},
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def wait(self, path, timeout=120):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"server exited: {self.process.stderr.read().decode()[-2000:]}")
+            try:
+                status, _, _ = request(self.port, "GET", path)
+                if status == 200:
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise SystemExit("server did not start in time")
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def request(port, method, path, body=None, headers=None, connection=None):
+    own = connection is None
+    connection = connection or http.client.HTTPConnection(HOST, port, timeout=30)
+    data = json.dumps(body).encode() if body is not None else None
+    all_headers = {"Content-Type": "application/json"} if data is not None else {}
+    all_headers.update(headers or {})
+    connection.request(method, path, body=data, headers=all_headers)
+    response = connection.getresponse()
+    payload = response.read()
+    if own:
+        connection.close()
+    return response.status, dict(response.getheaders()), payload
+
+
+def token(port, form):
+    connection = http.client.HTTPConnection(HOST, port, timeout=30)
+    connection.request("POST", "/api/v1/auth/token", body=urlencode(form),
+                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = connection.getresponse()
+    payload = json.loads(response.read())
+    if response.status != 200:
+        raise SystemExit(f"token request failed: {payload}")
+    return payload["access_token"]
+
+
+def all_ids(port, headers=None):
+    ids, page = [], 1
+    while True:
+        status, _, payload = request(port, "GET", f"/api/v1/organisations?page={page}&page_size=100", headers=headers)
+        items = json.loads(payload) if status == 200 else []
+        if not items:
+            return ids
+        ids.extend(item["id"] for item in items)
+        page += 1
+
+
+class Stats:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.latencies = {}
+        self.errors = {}
+        self.server_errors = 0
+        self.writes_ok = 0
+        self.written_ids = set()
+
+    def record(self, name, seconds, ok, status):
+        with self.lock:
+            self.latencies.setdefault(name, []).append(seconds)
+            if not ok:
+                self.errors[name] = self.errors.get(name, 0) + 1
+            if status >= 500:
+                self.server_errors += 1
+
+
+class Workload:
+    """What one app is asked to do; `ours` adds tokens, ETags and idempotency keys."""
+
+    def __init__(self, port, ours, partners, ids, managed):
+        self.port, self.ours, self.partners, self.ids, self.managed = port, ours, partners, ids, managed
+        self.versions = {}
+        self.versions_lock = threading.Lock()
+
+    def run(self, name, rng, connection, stats):
+        partner = rng.choice(self.partners) if self.partners else None
+        headers = {"Authorization": f"Bearer {partner['token']}"} if (self.ours and "partner" in name) else {}
+        started = time.perf_counter()
+        if name.startswith("GET item"):
+            status, _, _ = request(self.port, "GET", f"/api/v1/organisations/{rng.choice(self.ids)}", headers=headers,
+                                   connection=connection)
+            ok = status == 200
+        elif name.startswith("GET list"):
+            status, _, _ = request(self.port, "GET", f"/api/v1/organisations?page={rng.randint(1, 10)}&page_size=20",
+                                   headers=headers, connection=connection)
+            ok = status == 200
+        elif name == "PATCH partner":
+            status, ok = self._patch(rng, partner, headers, connection, stats)
+        else:
+            status, ok = self._post(rng, partner, headers, connection, stats)
+        stats.record(name, time.perf_counter() - started, ok, status)
+
+    def _patch(self, rng, partner, headers, connection, stats):
+        pool = self.managed.get(partner["organisation_id"]) if (self.ours and partner) else self.ids
+        target = rng.choice(pool)
+        body = {"city": rng.choice(["Ancona", "Pesaro", "Macerata", "Fermo", "Urbino"]) + f" {rng.randint(1, 999)}"}
+        if not self.ours:
+            status, _, _ = request(self.port, "PATCH", f"/api/v1/organisations/{target}", body, connection=connection)
+            if status == 200:
+                with stats.lock:
+                    stats.writes_ok += 1
+            return status, status == 200
+        with self.versions_lock:
+            version = self.versions.get(target)
+        if version is None:
+            _, response_headers, _ = request(self.port, "GET", f"/api/v1/organisations/{target}", headers=headers,
+                                             connection=connection)
+            version = response_headers.get("ETag")
+        status, response_headers, _ = request(
+            self.port, "PATCH", f"/api/v1/organisations/{target}", body,
+            {**headers, "If-Match": version, "Content-Type": "application/merge-patch+json"}, connection=connection)
+        with self.versions_lock:
+            self.versions[target] = response_headers.get("ETag")
+        if status == 200:
+            with stats.lock:
+                stats.writes_ok += 1
+                stats.written_ids.add(target)
+        # 412 is the API doing its job (another client changed it first), not an error.
+        return status, status in (200, 412)
+
+    def _post(self, rng, partner, headers, connection, stats):
+        number = rng.randint(1, 10**9)
+        body = {"name": f"Bench company {number}", "kind": "company", "country": "IT", "region": "IT-57",
+                "sectors": ["mechanics"]}
+        if self.ours:
+            body["managed_by"] = partner["organisation_id"]
+            headers = {**headers, "Idempotency-Key": uuid.UUID(int=rng.getrandbits(128)).hex}
+        status, response_headers, payload = request(self.port, "POST", "/api/v1/organisations", body, headers,
+                                                    connection=connection)
+        if status == 201 and response_headers.get("Idempotent-Replayed") != "true":
+            with stats.lock:
+                stats.writes_ok += 1
+                if self.ours:
+                    stats.written_ids.add(json.loads(payload)["id"])
+        return status, status == 201
+
+
+def drive(workload, clients, total, max_seconds, seed, mix=MIX):
+    stats = Stats()
+    names = [name for _, name in mix]
+    weights = [share for share, _ in mix]
+    counter = iter(range(total))
+    counter_lock = threading.Lock()
+    deadline = time.monotonic() + max_seconds
+
+    def client(index):
+        rng = random.Random(seed * 1000 + index)
+        connection = http.client.HTTPConnection(HOST, workload.port, timeout=30)
+        while time.monotonic() < deadline:
+            with counter_lock:
+                if next(counter, None) is None:
+                    break
+            name = rng.choices(names, weights)[0]
+            try:
+                workload.run(name, rng, connection, stats)
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                connection = http.client.HTTPConnection(HOST, workload.port, timeout=30)
+                stats.record(name, 0.0, False, 599)
+        connection.close()
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return stats, time.perf_counter() - started
+
+
+def summarise(stats, elapsed):
+    rows = {}
+    for name, values in stats.latencies.items():
+        values = sorted(values)
+        cuts = statistics.quantiles(values, n=100) if len(values) > 1 else values * 99
+        rows[name] = {"count": len(values), "rps": len(values) / elapsed, "p50": cuts[49] * 1000,
+                      "p95": cuts[94] * 1000, "p99": cuts[98] * 1000, "errors": stats.errors.get(name, 0)}
+    return rows
+
+
+def print_rows(title, rows, elapsed):
+    print(f"\n{title}  ({sum(r['count'] for r in rows.values())} requests in {elapsed:.1f} s)")
+    print(f"{'endpoint':22} {'count':>6} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    for name, row in sorted(rows.items()):
+        print(f"{name:22} {row['count']:6d} {row['rps']:8.1f} {row['p50']:8.1f} {row['p95']:8.1f} {row['p99']:8.1f} "
+              f"{row['errors']:7d}")
+
+
+def isolated(workload, args, names, into=None):
+    """Run each named path alone; return {name: req/s}. Its writes count in `into` (the lost-update check)."""
+    rates = {}
+    for name in sorted(names):
+        stats, elapsed = drive(workload, args.clients, args.isolated_requests, args.max_seconds, args.seed + 1,
+                               mix=[(1.0, name)])
+        rates[name] = len(stats.latencies.get(name, [])) / elapsed
+        if into is not None:
+            into.writes_ok += stats.writes_ok
+            into.written_ids |= stats.written_ids
+            into.server_errors += stats.server_errors
+    return rates
+
+
+def revisions_created(port, admin_token, ids, since):
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    count = 0
+    for organisation_id in ids:
+        page = 1
+        while True:
+            status, _, payload = request(port, "GET", f"/api/v1/organisations/{organisation_id}/revisions?page={page}"
+                                                      "&page_size=100", headers=headers)
+            items = json.loads(payload) if status == 200 else []
+            count += sum(1 for r in items if r["changed_at"] >= since and r["changed_by"].startswith("client:"))
+            if len(items) < 100:
+                break
+            page += 1
+    return count
+
+
+def run_baseline(args, env):
+    server = Server("baseline", "bench.baseline_app:app", env)
+    try:
+        server.wait("/api/v1/organisations?page_size=1")
+        workload = Workload(server.port, False, [], all_ids(server.port), {})
+        stats, elapsed = drive(workload, args.clients, args.requests, args.max_seconds, args.seed)
+        alone = isolated(workload, args, {base for base, _ in HOT_PATHS.values()})
+        return summarise(stats, elapsed), elapsed, stats, alone
+    finally:
+        server.stop()
+
+
+def run_ours(args, env):
+    server = Server("ours", "bench.serve_ours:app", env)
+    try:
+        server.wait("/readyz")
+        fixture = json.loads(Path(env["BENCH_FIXTURE"]).read_text())
+        partners = fixture["partners"]
+        for partner in partners:
+            partner["token"] = token(server.port, {"grant_type": "client_credentials", "client_id": partner["client_id"],
+                                                   "client_secret": partner["client_secret"]})
+        admin_token = token(server.port, {"grant_type": "password", "username": ADMIN[0], "password": ADMIN[1]})
+        ids = all_ids(server.port)
+        managed = {}
+        for partner in partners:
+            status, _, payload = request(server.port, "GET", f"/api/v1/organisations?managed_by={partner['organisation_id']}"
+                                                             "&page_size=100")
+            managed[partner["organisation_id"]] = [item["id"] for item in json.loads(payload)]
+        since = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - 1))
+        workload = Workload(server.port, True, partners, ids, managed)
+        stats, elapsed = drive(workload, args.clients, args.requests, args.max_seconds, args.seed)
+        alone = isolated(workload, args, set(HOT_PATHS), stats)
+        created = revisions_created(server.port, admin_token, stats.written_ids, since)
+        return summarise(stats, elapsed), elapsed, stats, created, alone
+    finally:
+        server.stop()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=6000, help="requests per app")
+    parser.add_argument("--clients", type=int, default=50, help="concurrent clients")
+    parser.add_argument("--isolated-requests", type=int, default=2000, help="requests per hot path measured alone")
+    parser.add_argument("--max-seconds", type=float, default=120, help="time cap per run")
+    parser.add_argument("--organisations", type=int, default=1000, help="generated organisations")
+    parser.add_argument("--seed", type=int, default=21)
+    parser.add_argument("--skip-memory", action="store_true")
+    args = parser.parse_args(argv)
+
+    workdir = Path(tempfile.mkdtemp(prefix="taskforce-bench-"))
+    keys = workdir / "keys"
+    keys.mkdir()
+    sys.path.insert(0, str(ROOT))
+    from api.auth.keys import write_private_key
+    write_private_key(keys / "bench.pem")
+    env = {"BENCH_ORGANISATIONS": str(args.organisations), "BENCH_FIXTURE": str(workdir / "fixture.json"),
+           "JWT_KEYS_DIR": str(keys), "ADMIN_EMAIL": ADMIN[0], "ADMIN_PASSWORD": ADMIN[1],
+           "RATE_LIMIT": "1000000/minute", "TOKEN_RATE_LIMIT": "1000/minute", "LOG_LEVEL": "WARNING",
+           "PYTHONPATH": str(ROOT)}
+
+    baseline, baseline_elapsed, _, baseline_alone = run_baseline(args, env)
+    ours, ours_elapsed, stats, revisions, ours_alone = run_ours(args, env)
+    print(f"{args.clients} concurrent clients; mixed run: {args.requests} requests per app; "
+          f"each hot path alone: {args.isolated_requests} requests")
+    print_rows("baseline (flask-smorest + mongoengine CRUD), mixed run", baseline, baseline_elapsed)
+    print_rows("taskforce-api, mixed run", ours, ours_elapsed)
+
+    print("\nhot paths measured alone, req/s: ours / baseline")
+    for name, (base_name, goal) in HOT_PATHS.items():
+        ratio = ours_alone[name] / baseline_alone[base_name]
+        print(f"  {name:20} {ours_alone[name]:7.1f} / {base_name:20} {baseline_alone[base_name]:7.1f} = {ratio:4.2f} "
+              f"(goal ≥ {goal:.2f}) {'ok' if ratio >= goal else 'MISSED'}")
+    print(f"\n5xx responses: ours {stats.server_errors}")
+    print(f"lost-update check: successful writes {stats.writes_ok}, revisions created {revisions} -> "
+          f"{'ok' if stats.writes_ok == revisions else 'MISMATCH'}")
+    if not args.skip_memory:
+        subprocess.run([sys.executable, "-m", "bench.memory"], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                       check=False)
+
+
+if __name__ == "__main__":
+    main()
