@@ -1,5 +1,6 @@
 """Idempotency-Key on creating POSTs: the first response is kept 24 h and replayed to retries."""
 import hashlib
+import json
 
 from flask import current_app, request
 from pymongo.errors import DuplicateKeyError
@@ -27,8 +28,11 @@ def _replay(record):
     return response
 
 
-def run_idempotent(identity, handler):
-    """Run handler once per (caller, route, key); replay its stored response to retries."""
+def run_idempotent(identity, handler, not_replayed=()):
+    """Run handler once per (caller, route, key); replay its stored response to retries.
+
+    Fields named in not_replayed (secrets shown once) are not kept: a replay omits them.
+    """
     key = request.headers.get(HEADER)
     if key is None:
         return handler()
@@ -60,7 +64,12 @@ def run_idempotent(identity, handler):
         # Only successes are kept: a failed attempt may be retried with the same key.
         collection.delete_one({"scope": scope, "key": key, "state": "in_progress"})
         return response
+    body = response.get_data(as_text=True)
+    if not_replayed:
+        kept = json.loads(body)
+        body = json.dumps({k: v for k, v in kept.items() if k not in not_replayed}, ensure_ascii=False,
+                          separators=(",", ":"))
     collection.update_one({"scope": scope, "key": key}, {"$set": {
-        "state": "done", "status": response.status_code, "body": response.get_data(as_text=True),
+        "state": "done", "status": response.status_code, "body": body,
         "headers": {h: response.headers[h] for h in REPLAYED_HEADERS if h in response.headers}}})
     return response

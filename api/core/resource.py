@@ -356,6 +356,11 @@ def _write(resource, old, new_state, identity, action, *, expected_version, pare
     return new
 
 
+def ensure_can_modify(resource, stored, identity, parent=None):
+    """Raise 401/403 unless the caller may change this resource, and 422 when nobody may."""
+    _prepare_change(resource, stored, identity, parent)
+
+
 def _prepare_change(resource, stored, identity, parent):
     if not resource.policy.can_modify(identity, stored, parent):
         refuse(identity)

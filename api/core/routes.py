@@ -140,7 +140,7 @@ def register_resource(blp, resource, url):
 
             if identity.is_anonymous:
                 refuse(identity)
-            return run_idempotent(identity, handler)
+            return run_idempotent(identity, handler, not_replayed=resource.shown_once_fields)
 
     def load_item(path, include_deleted=False):
         identity = current_identity()
@@ -171,6 +171,7 @@ def register_resource(blp, resource, url):
             if identity.is_anonymous:
                 refuse(identity)
             stored, parent = load_item(path)
+            services.ensure_can_modify(resource, stored, identity, parent)
             version = require_if_match(stored["version"])
             body = read_json_body()
             return answer(services.replace(resource, stored, body, identity, expected_version=version, parent=parent))
@@ -184,6 +185,7 @@ def register_resource(blp, resource, url):
             if identity.is_anonymous:
                 refuse(identity)
             stored, parent = load_item(path)
+            services.ensure_can_modify(resource, stored, identity, parent)
             version = require_if_match(stored["version"])
             body = read_json_body((MERGE_PATCH, JSON))
             return answer(services.patch(resource, stored, body, identity, expected_version=version, parent=parent))
@@ -197,6 +199,7 @@ def register_resource(blp, resource, url):
             if identity.is_anonymous:
                 refuse(identity)
             stored, parent = load_item(path)
+            services.ensure_can_modify(resource, stored, identity, parent)
             version = require_if_match(stored["version"])
             services.delete(resource, stored, identity, expected_version=version, parent=parent)
             return empty_response(204)
@@ -243,6 +246,7 @@ def register_resource(blp, resource, url):
             if identity.is_anonymous:
                 refuse(identity)
             stored, parent = load_history(path)
+            services.ensure_can_modify(resource, stored, identity, parent)
             expected = require_if_match(stored["version"])
             restored = services.restore(resource, stored, version, identity, expected_version=expected, parent=parent)
             return answer(restored)

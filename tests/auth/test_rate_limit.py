@@ -1,0 +1,158 @@
+"""Rate limits: the token endpoint per IP and account, the general limit per caller, counted in the database."""
+import time
+import types
+
+import pytest
+
+from api.core import ratelimit
+from api.core.ratelimit import RateCounter
+from tests.auth.helpers import PASSWORD, TOKEN_URL, problem
+
+KNOWN = "known@example.org"
+
+
+@pytest.fixture(autouse=True)
+def mid_window(monkeypatch):
+    """Pin the limiter's clock to the middle of a minute so that no test straddles two fixed windows.
+
+    The middle of the next minute: the counters' TTL index compares with the real clock, so the
+    pinned window must not have ended already.
+    """
+    now = time.time() // 60 * 60 + 90.0
+    monkeypatch.setattr(ratelimit, "time", types.SimpleNamespace(time=lambda: now))
+
+
+def attempt(client, username, ip="127.0.0.1", password="not the password!"):
+    return client.post(TOKEN_URL, data={"grant_type": "password", "username": username, "password": password},
+                       environ_base={"REMOTE_ADDR": ip})
+
+
+def test_fourth_token_request_from_one_ip_is_429(make_app):
+    client = make_app(TOKEN_RATE_LIMIT="3/minute").test_client()
+    statuses = [attempt(client, f"user{n}@example.org").status_code for n in range(4)]
+    assert statuses == [400, 400, 400, 429]
+
+
+def test_token_429_is_a_problem_with_retry_after(make_app):
+    client = make_app(TOKEN_RATE_LIMIT="3/minute").test_client()
+    for n in range(3):
+        attempt(client, f"user{n}@example.org")
+    response = attempt(client, "user3@example.org")
+    assert response.status_code == 429
+    problem(response)
+    assert int(response.headers["Retry-After"]) == 30
+    assert response.headers["RateLimit-Policy"] == "3;w=60"
+    assert response.headers["RateLimit"] == "limit=3, remaining=0, reset=30"
+
+
+def test_token_limit_counts_per_username_across_ips(make_app):
+    client = make_app(TOKEN_RATE_LIMIT="3/minute").test_client()
+    statuses = [attempt(client, "target@example.org", ip=f"10.0.0.{n}").status_code for n in range(4)]
+    assert statuses == [400, 400, 400, 429]
+
+
+def test_other_ips_are_not_limited(make_app):
+    client = make_app(TOKEN_RATE_LIMIT="3/minute").test_client()
+    for n in range(4):
+        attempt(client, f"user{n}@example.org", ip="10.0.0.1")
+    assert attempt(client, "fresh@example.org", ip="10.0.0.2").status_code == 400
+
+
+def test_correct_password_is_limited_too(make_app):
+    app = make_app(TOKEN_RATE_LIMIT="3/minute", ADMIN_EMAIL=KNOWN, ADMIN_PASSWORD=PASSWORD)
+    client = app.test_client()
+    statuses = [attempt(client, KNOWN, password=PASSWORD).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_malformed_token_requests_are_counted_too(make_app):
+    client = make_app(TOKEN_RATE_LIMIT="3/minute").test_client()
+    for _ in range(3):
+        client.post(TOKEN_URL, data="grant_type=password", content_type="text/plain")
+    assert attempt(client, "user@example.org").status_code == 429
+
+
+def test_malformed_basic_credentials_are_counted_too(make_app):
+    client = make_app(TOKEN_RATE_LIMIT="3/minute").test_client()
+    for _ in range(3):
+        client.post(TOKEN_URL, data={"grant_type": "client_credentials"}, headers={"Authorization": "Basic !!"})
+    assert attempt(client, "user@example.org").status_code == 429
+
+
+def test_token_counts_are_stored_in_the_database(make_app):
+    app = make_app(TOKEN_RATE_LIMIT="3/minute")
+    client = app.test_client()
+    attempt(client, "a@example.org", ip="10.1.2.3")
+    attempt(client, "b@example.org", ip="10.1.2.3")
+    with app.app_context():
+        counters = {doc["key"]: doc["count"] for doc in RateCounter._get_collection().find()}
+    assert counters["token:ip:10.1.2.3"] == 2
+    assert counters["token:id:a@example.org"] == 1
+
+
+def test_failed_logins_answer_alike_for_known_and_unknown_accounts(make_app):
+    app = make_app(TOKEN_RATE_LIMIT="3/minute", ADMIN_EMAIL=KNOWN, ADMIN_PASSWORD=PASSWORD)
+    client = app.test_client()
+
+    def answers(username, ip):
+        out = []
+        for _ in range(4):
+            response = attempt(client, username, ip=ip)
+            body = response.get_json()
+            body.pop("instance", None)
+            headers = sorted((k, v) for k, v in response.headers.items() if k != "X-Request-ID")
+            out.append((response.status_code, body, headers))
+        return out
+
+    known, unknown = answers(KNOWN, "10.0.0.1"), answers("nobody@example.org", "10.0.0.2")
+    assert [status for status, _, _ in known] == [400, 400, 400, 429]
+    assert known == unknown
+
+
+# The general limit ------------------------------------------------------------------------------------
+
+
+def test_sixth_anonymous_request_is_429(make_app):
+    client = make_app(RATE_LIMIT="5/minute").test_client()
+    statuses = [client.get("/api/v1/sessions").status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]
+
+
+def test_general_429_is_a_problem_with_retry_after(make_app):
+    client = make_app(RATE_LIMIT="5/minute").test_client()
+    for _ in range(5):
+        client.get("/api/v1/sessions")
+    response = client.get("/api/v1/organisations")
+    assert response.status_code == 429
+    problem(response)
+    assert int(response.headers["Retry-After"]) > 0
+
+
+def test_responses_under_the_limit_carry_ratelimit_headers(make_app):
+    client = make_app(RATE_LIMIT="5/minute").test_client()
+    client.get("/api/v1/sessions")
+    response = client.get("/api/v1/sessions")
+    assert response.headers["RateLimit"] == "limit=5, remaining=3, reset=30"
+    assert response.headers["RateLimit-Policy"] == "5;w=60"
+
+
+def test_anonymous_callers_are_counted_per_ip(make_app):
+    client = make_app(RATE_LIMIT="5/minute").test_client()
+    for _ in range(6):
+        client.get("/api/v1/sessions", environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    assert client.get("/api/v1/sessions", environ_base={"REMOTE_ADDR": "10.0.0.2"}).status_code == 200
+
+
+def test_authenticated_callers_are_counted_per_token_subject(make_app, auth):
+    client = make_app(RATE_LIMIT="5/minute").test_client()
+    for _ in range(6):
+        client.get("/api/v1/sessions")
+    assert client.get("/api/v1/sessions", headers=auth("editor")).status_code == 200
+
+
+def test_healthz_is_never_limited(make_app):
+    client = make_app(RATE_LIMIT="5/minute").test_client()
+    for _ in range(6):
+        client.get("/api/v1/sessions")
+    statuses = {client.get("/healthz").status_code for _ in range(10)}
+    assert statuses == {200}
