@@ -101,4 +101,7 @@ def _register_request_id(app):
     def add_request_id(response):
         response.headers["X-Request-ID"] = getattr(g, "request_id", None) or uuid.uuid4().hex
         response.vary.add("Authorization")
+        if app.config["CORS_ORIGINS"]:
+            # CORS headers depend on the Origin: caches must not serve one origin's answer to another.
+            response.vary.add("Origin")
         return response

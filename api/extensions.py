@@ -43,9 +43,14 @@ def connect_database(config):
     mongoengine.disconnect(DATABASE_ALIAS)
     timeout = config["MONGODB_TIMEOUT_MS"]
     if config["MONGODB_URI"]:
+        # On a replica set: writes acknowledged by a majority (w=majority, journaled) survive a failover;
+        # reads go to the primary, so a client reads its own writes and the version it sends back in
+        # If-Match is the one the compare-and-set sees. Retryable writes resend a write once across a
+        # failover; the version filter keeps such a retry from applying twice. Options in MONGODB_URI win.
         mongoengine.connect(host=config["MONGODB_URI"], alias=DATABASE_ALIAS, uuidRepresentation="standard",
                             serverSelectionTimeoutMS=timeout, connectTimeoutMS=timeout, socketTimeoutMS=timeout * 5,
-                            w="majority", readPreference="primaryPreferred", retryWrites=True, tz_aware=False)
+                            w="majority", journal=True, readPreference="primary", retryWrites=True,
+                            retryReads=True, tz_aware=False)
         return "mongodb"
     import mongomock
 

@@ -242,5 +242,6 @@ class Me(MethodView):
 class Jwks(MethodView):
     @blp.doc(summary="Public signing keys (JWKS)", security=[])
     @blp.alt_response(200, schema=JwksSchema, success=True, description="The keys; `kid` names each.")
+    @problems(blp, 429)
     def get(self):
         return json_response(current_app.extensions["jwt_keys"].jwks(), 200, {"Cache-Control": "public, max-age=300"})

@@ -56,7 +56,7 @@ class Text(fields.String):
 
 
 class StrictInteger(fields.Integer):
-    """An integer that refuses floats, booleans and numeric strings, bounded to fit MongoDB's int64."""
+    """An integer that refuses floats (2.0 too), booleans and numeric strings, bounded to fit MongoDB's int64."""
 
     def __init__(self, *, minimum=-(2**53), maximum=2**53, **kwargs):
         validators = list(kwargs.pop("validate", []) or [])
@@ -94,6 +94,8 @@ class LocalisedText(fields.Dict):
                          values=Text(max_length=max_length, min_length=1), **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, dict) and len(value) > 20:
+            raise ma.ValidationError("At most 20 languages.")
         try:
             result = super()._deserialize(value, attr, data, **kwargs)
         except ma.ValidationError as error:
@@ -215,11 +217,24 @@ class ObjectIdString(Text):
         super().__init__(max_length=24, validate=[_validator(ObjectId.is_valid, "Not a valid id.")], **kwargs)
 
 
+class BoundedList(fields.List):
+    """A list refused by its length before its items are read: an oversized list costs one message, not one per item."""
+
+    def __init__(self, field, *, max_length, **kwargs):
+        self.max_length = max_length
+        super().__init__(field, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, (list, tuple)) and len(value) > self.max_length:
+            raise ma.ValidationError(f"Longer than maximum length {self.max_length}.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 def bounded_list(field, *, max_length=MAX_LIST, **kwargs):
     """A list with a documented maximum number of items."""
     validators = list(kwargs.pop("validate", []) or [])
     validators.insert(0, validate.Length(max=max_length))
-    return fields.List(field, validate=validators, **kwargs)
+    return BoundedList(field, max_length=max_length, validate=validators, **kwargs)
 
 
 def unique_items(values):

@@ -25,11 +25,25 @@ def read_json_body(content_types=(JSON,)):
         raise UnsupportedMediaType("Send the body encoded as UTF-8.")
     raw = request.get_data(cache=True)
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+        text = raw.decode("utf-8")
+        body = json.loads(text, parse_constant=_refuse_constant)
     except RecursionError:
         raise BadRequest("The JSON body is nested too deeply.", title="Malformed JSON") from None
     except (ValueError, UnicodeDecodeError) as error:
         raise BadRequest(f"The body is not valid JSON: {str(error)[:200]}", title="Malformed JSON") from None
+    if "\\u" in text and _has_lone_surrogate(body):
+        # A "\ud800" escape decodes to text no UTF-8 response or BSON document can carry.
+        raise BadRequest("The JSON body escapes a lone UTF-16 surrogate: not valid Unicode text.",
+                         title="Malformed JSON")
+    return body
+
+
+def _has_lone_surrogate(value):
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def json_response(data, status=200, headers=None):

@@ -9,6 +9,9 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 # One alternation pattern rather than an enum keeps each of the many localised fields to one line.
 LANGUAGE_KEY = {"type": "string", "pattern": f"^({'|'.join(sorted(f._language_codes()))})$"}
 
+# Text fields refuse NUL characters; a field with a pattern of its own excludes them already.
+NO_NUL = "^[^\x00]*$"
+
 
 def extra_keywords(self, field, **kwargs):
     """apispec attribute function: the keywords our own fields imply, plus metadata["json_schema"]."""
@@ -29,6 +32,8 @@ def extra_keywords(self, field, **kwargs):
         out["pattern"] = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
     elif isinstance(field, f.Timestamp):
         out["format"] = "date-time"
+    if isinstance(field, f.Text) and "pattern" not in out and "pattern" not in kwargs.get("ret", {}):
+        out["pattern"] = NO_NUL
     if any(validator is f.unique_items for validator in getattr(field, "validators", ())):
         out["uniqueItems"] = True
     out.update(field.metadata.get("json_schema", {}))

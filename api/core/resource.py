@@ -111,7 +111,7 @@ def load_state(resource, body):
 def _to_storage(value):
     """Convert values to what MongoDB stores and returns: naive UTC datetimes at millisecond precision."""
     if isinstance(value, dict):
-        return {k: _to_storage(v) for k, v in value.items() if v is not None}
+        return {k: _to_storage(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_to_storage(v) for v in value]
     if isinstance(value, dt.datetime):

@@ -1,5 +1,6 @@
 """Tables as a versioned resource nested in sessions, with attributes validated by their kind."""
 import datetime as dt
+import logging
 from zoneinfo import ZoneInfo
 
 import marshmallow as ma
@@ -10,6 +11,8 @@ from api.plugins import registry
 from api.sessions.resource import sessions
 from api.tables.models import Table
 from api.tables.schemas import TableQueryArgsSchema, TableSchema
+
+log = logging.getLogger(__name__)
 
 
 def within_session(moment, session):
@@ -57,8 +60,12 @@ class TableResource(Resource):
         kind = registry().kind(stored["kind"])
         if kind is None or stored.get("kind_version", kind.version) >= kind.version:
             return stored
-        return {**stored, "attributes": kind.upgrade(stored.get("attributes") or {}, stored["kind_version"]),
-                "kind_version": kind.version}
+        try:
+            attributes = kind.upgrade(stored.get("attributes") or {}, stored["kind_version"])
+        except Exception:  # a plugin's upgrade function failing: show the table as stored
+            log.exception("upgrading table %s from %s v%s failed", stored["_id"], kind.name, stored["kind_version"])
+            return stored
+        return {**stored, "attributes": attributes, "kind_version": kind.version}
 
     def ensure_writable(self, stored):
         if registry().kind(stored["kind"]) is None:

@@ -36,6 +36,7 @@ def describe(kind):
 class TableKinds(MethodView):
     @kinds_blp.doc(summary="List the installed table kinds", security=[{}, {"bearerAuth": []}])
     @kinds_blp.alt_response(200, schema=TableKindSchema(many=True), success=True, description="Installed kinds.")
+    @problems(kinds_blp, 429)
     def get(self):
         return json_response([describe(kind) for _, kind in sorted(registry().kinds.items())])
 

@@ -29,7 +29,7 @@ class ProjectSchema(Schema):
     amount = StrictInteger(required=True, minimum=0, maximum=10**15,
                            metadata={"description": "Investment sought, in whole units of the currency.", "example": 2500000})
     currency = Text(required=True, max_length=3, validate=[_currency],
-                    metadata={"example": "EUR", "json_schema": {"pattern": "^[A-Z]{3}$"}})
+                    metadata={"example": "EUR", "json_schema": {"enum": sorted(_currencies())}})
     stage = Text(required=True, max_length=20, validate=[validate.OneOf(STAGES)], metadata={"enum": list(STAGES)})
     contact_organisation_id = OrganisationId(required=True)
 
