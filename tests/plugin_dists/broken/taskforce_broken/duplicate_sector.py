@@ -1,0 +1,9 @@
+"""A plugin declaring a second `sector` kind (the built-in plugin already provides it)."""
+from api.hookspecs import TableKind, hookimpl
+from taskforce_broken import NotesAttributes
+
+
+@hookimpl
+def register_table_kinds():
+    return [TableKind(name="sector", version=1, label={"en": "Another sector"}, description={"en": "A duplicate."},
+                      schema=NotesAttributes)]

@@ -1,0 +1,7 @@
+"""A plugin implementing a hook the contract does not have (a typo of register_table_kinds)."""
+from api.hookspecs import hookimpl
+
+
+@hookimpl
+def register_table_kind():
+    return []
