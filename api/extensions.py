@@ -3,6 +3,7 @@ import functools
 import http
 import logging
 import threading
+import urllib.parse
 
 import flask_smorest
 import mongoengine
@@ -47,10 +48,15 @@ def connect_database(config):
         # reads go to the primary, so a client reads its own writes and the version it sends back in
         # If-Match is the one the compare-and-set sees. Retryable writes resend a write once across a
         # failover; the version filter keeps such a retry from applying twice. Options in MONGODB_URI win.
+        defaults = {"serverSelectionTimeoutMS": timeout, "connectTimeoutMS": timeout, "socketTimeoutMS": timeout * 5,
+                    "w": "majority", "journal": True, "readPreference": "primary", "retryWrites": True,
+                    "retryReads": True}
+        # The driver lets keyword arguments override the URI's options: pass only those the URI leaves out.
+        given = _uri_options(config["MONGODB_URI"])
+        options = {name: value for name, value in defaults.items()
+                   if name.lower() not in given and not (name == "journal" and "j" in given)}
         mongoengine.connect(host=config["MONGODB_URI"], alias=DATABASE_ALIAS, uuidRepresentation="standard",
-                            serverSelectionTimeoutMS=timeout, connectTimeoutMS=timeout, socketTimeoutMS=timeout * 5,
-                            w="majority", journal=True, readPreference="primary", retryWrites=True,
-                            retryReads=True, tz_aware=False)
+                            tz_aware=False, **options)
         return "mongodb"
     import mongomock
 
@@ -58,6 +64,12 @@ def connect_database(config):
     mongoengine.connect("taskforce", host="mongodb://localhost", alias=DATABASE_ALIAS,
                         mongo_client_class=mongomock.MongoClient, uuidRepresentation="standard")
     return "embedded"
+
+
+def _uri_options(uri):
+    """Return the lowercased names of the options a MongoDB connection string sets."""
+    query = urllib.parse.urlsplit(uri).query
+    return {name.lower() for name, _ in urllib.parse.parse_qsl(query, keep_blank_values=True)}
 
 
 _EMBEDDED_STORE_LOCK = threading.RLock()

@@ -2,7 +2,10 @@
 import datetime as dt
 import hashlib
 import secrets
+import threading
+import time
 import uuid
+from collections import OrderedDict
 
 import jwt
 from flask import current_app, g, request
@@ -20,6 +23,7 @@ def init_tokens(app):
     """Configure flask-jwt-extended for asymmetric keys with kid, issuer and audience checks."""
     keys = load_keys(app.config["JWT_KEYS_DIR"])
     app.extensions["jwt_keys"] = keys
+    app.extensions["verified_tokens"] = VerifiedTokens()
     app.config.update(
         JWT_ALGORITHM=keys.algorithm,
         JWT_DECODE_ALGORITHMS=[keys.algorithm],
@@ -59,8 +63,39 @@ def issue_access_token(identity):
                                additional_headers={"kid": keys.signing_kid})
 
 
+class VerifiedTokens:
+    """Claims of access tokens this app verified recently, so a partner's next request skips the signature.
+
+    Keyed by the exact token text; expiry and not-before are checked again on every use.
+    """
+
+    def __init__(self, size=10_000):
+        self.size = size
+        self.claims = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, token):
+        claims = self.claims.get(token)
+        if claims is None:
+            return None
+        now = time.time()
+        if not claims.get("nbf", 0) <= now < claims["exp"]:
+            return None
+        return claims
+
+    def put(self, token, claims):
+        with self.lock:
+            self.claims[token] = claims
+            if len(self.claims) > self.size:
+                self.claims.popitem(last=False)
+
+
 def decode_access_token(token):
     """Return the verified claims of an access token or raise Unauthorized."""
+    verified = current_app.extensions["verified_tokens"]
+    claims = verified.get(token)
+    if claims is not None:
+        return claims
     try:
         claims = decode_token(token)
     except Exception:  # every way a token can be bad: signature, alg, kid, exp, nbf, iss, aud, format
@@ -69,6 +104,7 @@ def decode_access_token(token):
     if claims.get("type") != "access" or not isinstance(claims.get("sub"), str):
         raise Unauthorized("Not an access token.",
                            headers={"WWW-Authenticate": 'Bearer realm="taskforce-api", error="invalid_token"'})
+    verified.put(token, claims)
     return claims
 
 

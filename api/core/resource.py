@@ -25,7 +25,10 @@ log = logging.getLogger(__name__)
 
 META_FIELDS = ("id", "version", "created_at", "updated_at")
 PENDING_REVISION = "_revision"
-STORAGE_META = ("_id", "version", "created_at", "updated_at", "deleted_at", "search_terms", PENDING_REVISION)
+# Set on a document dict after it was written, so one request renders it once (never stored).
+CACHED_REPRESENTATION = "__representation"
+STORAGE_META = ("_id", "version", "created_at", "updated_at", "deleted_at", "search_terms", PENDING_REVISION,
+                CACHED_REPRESENTATION)
 
 
 class Resource:
@@ -172,9 +175,18 @@ def get_visible(resource, resource_id, identity, *, parent=None):
 SHOWN_ONCE = "__shown_once"
 
 
+def representation_of(resource, stored):
+    """The full representation of a stored document, rendered once per document dict."""
+    cached = stored.get(CACHED_REPRESENTATION)
+    if cached is None:
+        cached = resource.represent(stored)
+        stored[CACHED_REPRESENTATION] = cached
+    return cached
+
+
 def present(resource, stored, identity):
     """Return the representation of a stored document as this caller may see it."""
-    representation = resource.policy.redact(identity, resource.represent(stored), stored)
+    representation = resource.policy.redact(identity, dict(representation_of(resource, stored)), stored)
     representation.update(stored.get(SHOWN_ONCE, {}))
     return representation
 
@@ -266,7 +278,7 @@ def materialise_revision(resource, stored):
     if not note or key in _copied_revisions:
         return
     record = {"_id": ":".join(map(str, key)), "resource_type": key[0], "resource_id": key[1], "version": key[2], **note,
-              "snapshot": resource.represent(stored), "session_id": _session_id(resource, stored)}
+              "snapshot": representation_of(resource, stored), "session_id": _session_id(resource, stored)}
     try:
         Revision._get_collection().insert_one(record)
     except DuplicateKeyError:
@@ -327,8 +339,10 @@ def create(resource, body, identity, *, parent=None):
     if resource.parent_field:
         stored[resource.parent_field] = str(parent["_id"])
     stored["_id"] = ObjectId()
-    stored[PENDING_REVISION] = _revision_note("created", identity, _diff(resource, {}, resource.represent(stored)), now)
+    new_repr = resource.represent(stored)
+    stored[PENDING_REVISION] = _revision_note("created", identity, _diff(resource, {}, new_repr), now)
     resource.collection.insert_one(stored)
+    stored[CACHED_REPRESENTATION] = new_repr
     _materialise_after_write(resource, stored)
     resource.after_write("created", stored, None, parent)
     if shown_once:
@@ -344,13 +358,15 @@ def _write(resource, old, new_state, identity, action, *, expected_version, pare
            "search_terms": search.search_terms(resource.search_texts(new_state))}
     if resource.parent_field:
         new[resource.parent_field] = old[resource.parent_field]
-    change = {} if deleted else _diff(resource, resource.represent(old), resource.represent(new))
+    new_repr = resource.represent(new)
+    change = {} if deleted else _diff(resource, representation_of(resource, old), new_repr)
     new[PENDING_REVISION] = _revision_note(action, identity, change, now)
     # The note of the version being replaced must reach the revisions collection first.
     materialise_revision(resource, old)
     result = resource.collection.replace_one({"_id": old["_id"], "version": expected_version}, new)
     if result.matched_count != 1:
         raise PreconditionFailed("Another change landed first; fetch the resource again and retry.")
+    new[CACHED_REPRESENTATION] = new_repr
     _materialise_after_write(resource, new)
     resource.after_write(action, new, old, parent)
     return new
