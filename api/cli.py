@@ -79,6 +79,19 @@ def upgrade_tables_command():
     click.echo(json.dumps(counts))
 
 
+@click.command("reindex-search")
+@with_appcontext
+def reindex_search_command():
+    """Recompute the search words of every stored resource (after an upgrade changed the folding); print counts."""
+    from api.auth.resource import clients, users
+    from api.core.search import reindex
+    from api.organisations.resource import organisations
+    from api.seminars.resource import seminars
+    from api.sessions.resource import sessions
+    from api.tables.resource import tables
+    click.echo(json.dumps(reindex([sessions, tables, seminars, organisations, users, clients])))
+
+
 @click.command("plugins")
 @with_appcontext
 def plugins_command():
@@ -93,7 +106,7 @@ def plugins_command():
         click.echo(line)
 
 
-COMMANDS = [upgrade_tables_command, plugins_command, load_demo_command, create_admin_command, create_client_command, write_openapi_command]
+COMMANDS = [upgrade_tables_command, reindex_search_command, plugins_command, load_demo_command, create_admin_command, create_client_command, write_openapi_command]
 
 
 def register_commands(app):

@@ -12,6 +12,11 @@ log = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 DATABASE_RETRY_AFTER = "5"
+# A problem document stays small whatever the request: a body with a hundred thousand bad fields is not
+# answered with a hundred thousand messages, and no text the client sent is echoed at length.
+MAX_DETAIL = 1000
+MAX_ERROR_PATHS = 100
+MAX_MESSAGES = 20
 
 
 class ApiError(Exception):
@@ -133,14 +138,17 @@ def _as_messages(value):
 
 def problem_response(status, detail=None, *, title=None, type="about:blank", errors=None, headers=None):
     """Build a problem+json response."""
+    detail = detail or HTTPStatus(status).description
+    if errors is not None and len(errors) > MAX_ERROR_PATHS:
+        detail = f"{detail} The first {MAX_ERROR_PATHS} of {len(errors)} invalid fields are listed."
     body = {
         "type": type,
         "title": title or HTTPStatus(status).phrase,
         "status": status,
-        "detail": detail or HTTPStatus(status).description,
+        "detail": _clip(detail),
     }
     if errors is not None:
-        body["errors"] = errors
+        body["errors"] = _bounded_errors(errors)
     request_id = getattr(g, "request_id", None) if has_request_context() else None
     if request_id:
         body["instance"] = f"urn:request:{request_id}"
@@ -149,6 +157,21 @@ def problem_response(status, detail=None, *, title=None, type="about:blank", err
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def _clip(text, limit=MAX_DETAIL):
+    text = str(text)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _bounded_errors(errors):
+    bounded = {}
+    for path, messages in errors.items():
+        if len(bounded) == MAX_ERROR_PATHS:
+            break
+        messages = messages if isinstance(messages, (list, tuple)) else [messages]
+        bounded[_clip(path, 200)] = [_clip(message) for message in messages[:MAX_MESSAGES]]
+    return bounded
 
 
 def handle_api_error(error):
@@ -229,10 +252,15 @@ def register_error_handlers(app):
 class ProblemSchema(ma.Schema):
     """RFC 9457 problem details."""
 
-    type = ma.fields.String(required=True, metadata={"example": "about:blank"})
-    title = ma.fields.String(required=True, metadata={"example": "Not Found"})
+    type = ma.fields.String(required=True, metadata={"example": "about:blank", "maxLength": 200})
+    title = ma.fields.String(required=True, metadata={"example": "Not Found", "maxLength": 200})
     status = ma.fields.Integer(required=True, metadata={"example": 404})
-    detail = ma.fields.String(required=True, metadata={"example": "No resource at this address, or it is not visible to you."})
-    instance = ma.fields.String()
-    errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
-                            metadata={"description": "On 422: messages by dotted field path (or query parameter name)."})
+    detail = ma.fields.String(required=True, metadata={"example": "No resource at this address, or it is not visible to you.",
+                                                       "maxLength": MAX_DETAIL})
+    instance = ma.fields.String(metadata={"maxLength": 200})
+    errors = ma.fields.Dict(keys=ma.fields.String(),
+                            values=ma.fields.List(ma.fields.String(metadata={"maxLength": MAX_DETAIL}),
+                                                  metadata={"maxItems": MAX_MESSAGES}),
+                            metadata={"description": "On 422: messages by dotted field path (or query parameter name); "
+                                                     f"the first {MAX_ERROR_PATHS} paths when there are more.",
+                                      "maxProperties": MAX_ERROR_PATHS})

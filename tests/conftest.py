@@ -7,6 +7,10 @@ import pytest
 from api import create_app
 from api.core.permissions import Identity
 
+# The fuzzing figures at the end of the run: a plugin here, not in tests/fuzz/conftest.py, because under
+# pytest-xdist only the controller prints, and it never loads the conftest files of sub-folders.
+pytest_plugins = ["tests.fuzz.summary"]
+
 TEST_CONFIG = {
     "LOAD_DEMO_DATA": False,
     "LOG_LEVEL": "WARNING",

@@ -12,7 +12,11 @@ class User(VersionedDocument):
     organisation_id = me.StringField()
     active = me.BooleanField(default=True)
 
-    meta = {"collection": "users", "indexes": [{"fields": ["email"], "unique": True}, "roles"]}
+    meta = {"collection": "users", "indexes": [
+        {"fields": ["email"], "unique": True},
+        ("roles", "deleted_at", "id"),
+        ("organisation_id", "deleted_at", "id"),
+    ]}
 
 
 class Client(VersionedDocument):
@@ -23,7 +27,10 @@ class Client(VersionedDocument):
     scopes = me.ListField(me.StringField())
     active = me.BooleanField(default=True)
 
-    meta = {"collection": "clients", "indexes": [{"fields": ["client_id"], "unique": True}, "organisation_id"]}
+    meta = {"collection": "clients", "indexes": [
+        {"fields": ["client_id"], "unique": True},
+        ("organisation_id", "deleted_at", "id"),
+    ]}
 
 
 class RefreshToken(me.Document):

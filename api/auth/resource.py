@@ -5,7 +5,7 @@ from bson import ObjectId
 
 from api.auth.models import Client, User
 from api.auth.passwords import hash_secret
-from api.auth.schemas import ClientQueryArgsSchema, ClientSchema, UserQueryArgsSchema, UserSchema
+from api.auth.schemas import ClientQueryArgsSchema, ClientSchema, UserCreateSchema, UserQueryArgsSchema, UserSchema
 from api.core.permissions import PARTNER, AdminOnlyPolicy
 from api.core.resource import Resource
 from api.errors import Conflict, ValidationFailed
@@ -23,6 +23,7 @@ class UserResource(Resource):
     path_param = "user_id"
     model = User
     schema = UserSchema
+    create_schema = UserCreateSchema
     query_schema = UserQueryArgsSchema
     policy = AdminOnlyPolicy()
     search_fields = ("email", "display_name")

@@ -1,6 +1,7 @@
 """Routes of /api/v1/auth (token, revoke, me, jwks), /api/v1/users and /api/v1/clients."""
 import base64
 import binascii
+import re
 from urllib.parse import unquote_plus
 
 from bson import ObjectId
@@ -12,9 +13,10 @@ from api.auth import tokens
 from api.auth.models import Client, User
 from api.auth.passwords import verify_secret
 from api.auth.resource import clients, users
-from api.auth.schemas import (JwksSchema, MeSchema, OAuthErrorSchema, RevokeRequestSchema, TokenRequestSchema,
-                              TokenResponseSchema)
+from api.auth.schemas import (GRANTS, SCOPE_MAX_LENGTH, SCOPE_PATTERN, JwksSchema, MeSchema, OAuthErrorSchema,
+                              RevokeRequestSchema, TokenResponseSchema)
 from api.core import ratelimit
+from api.core.documents import utcnow
 from api.core.http import JSON, json_response, read_json_body
 from api.core.permissions import PARTNER, Identity, current_identity
 from api.core.routes import problems, register_resource
@@ -29,12 +31,17 @@ clients_blp = Blueprint("clients", __name__, url_prefix="/api/v1/clients",
 register_resource(users_blp, users, "")
 register_resource(clients_blp, clients, "")
 
+TOKEN_REQUEST = {"oneOf": list(GRANTS.values()), "discriminator": {"propertyName": "grant_type", "mapping": {
+    grant: f"#/components/schemas/{schema.__name__.removesuffix('Schema')}" for grant, schema in GRANTS.items()}}}
 TOKEN_BODY = {"required": True, "content": {
-    FORM: {"schema": TokenRequestSchema, "example": {"grant_type": "client_credentials", "client_id": "tf_3f9a1c2b7d4e8f60",
-                                                     "client_secret": "…"}},
-    JSON: {"schema": TokenRequestSchema}}}
+    FORM: {"schema": TOKEN_REQUEST, "example": {"grant_type": "client_credentials", "client_id": "tf_3f9a1c2b7d4e8f60",
+                                                "client_secret": "…"}},
+    JSON: {"schema": TOKEN_REQUEST}}}
 REVOKE_BODY = {"required": True, "content": {FORM: {"schema": RevokeRequestSchema}, JSON: {"schema": RevokeRequestSchema}}}
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+# The parameters the token and revocation endpoints read; any other is ignored (RFC 6749 §3.2).
+OAUTH_PARAMETERS = ("grant_type", "username", "password", "client_id", "client_secret", "refresh_token", "scope",
+                    "token", "token_type_hint")
 
 
 class OAuthError(ApiError):
@@ -59,9 +66,9 @@ def _form_or_json():
             body = read_json_body()
         except ApiError as error:
             raise OAuthError("invalid_request", error.detail) from None
-        if not isinstance(body, dict) or not all(isinstance(v, str) for v in body.values()):
+        if not isinstance(body, dict) or not all(isinstance(body[k], str) for k in OAUTH_PARAMETERS if k in body):
             raise OAuthError("invalid_request", "The body must be an object of string parameters.")
-        return body
+        return {k: v for k, v in body.items() if k in OAUTH_PARAMETERS}
     raise OAuthError("invalid_request", f"Send the parameters as {FORM} or {JSON}.")
 
 
@@ -129,6 +136,8 @@ def _client_credentials_grant(params, basic):
         raise OAuthError("invalid_client", "Client authentication failed.", 401, challenge)
     scopes = set(client.get("scopes") or ())
     if params.get("scope"):
+        if len(params["scope"]) > SCOPE_MAX_LENGTH or not re.fullmatch(SCOPE_PATTERN, params["scope"]):
+            raise OAuthError("invalid_scope", "scope is a space-separated list of read and write.")
         requested = set(params["scope"].split())
         if not requested <= scopes:
             raise OAuthError("invalid_scope", f"This client may ask for: {' '.join(sorted(scopes))}.")
@@ -142,20 +151,28 @@ def _refresh_grant(params):
     token = params.get("refresh_token")
     if not token:
         raise OAuthError("invalid_request", "refresh_token is required.")
+    # Read and prepare everything before spending the token, and spend it last: a database failure on the
+    # way answers 503 and leaves the token unspent, so the client's retry works instead of looking like reuse.
+    known = tokens.find_refresh_token(token)
+    usable = (known is not None and known.get("spent_at") is None and not known.get("revoked")
+              and known["expires_at"] > utcnow())
+    user = _active_user({"_id": ObjectId(known["user_id"])}) if usable else None
+    # Issued in the token's family, so a refused spend below (a concurrent reuse) revokes it too.
+    successor = tokens.issue_refresh_token(known["user_id"], known["family"]) if user is not None else None
     try:
         record = tokens.spend_refresh_token(token)
     except tokens.RefreshRefused:
         raise OAuthError("invalid_grant", "The refresh token is invalid, expired, spent or revoked.") from None
-    user = _active_user({"_id": ObjectId(record["user_id"])})
     if user is None:
         tokens.revoke_family(record["family"])
         raise OAuthError("invalid_grant", "The refresh token is invalid, expired, spent or revoked.")
-    return _token_answer(_user_identity(user), tokens.issue_refresh_token(record["user_id"], record["family"]))
+    return _token_answer(_user_identity(user), successor)
 
 
 @blp.route("/token", endpoint="token")
 class Token(MethodView):
     @blp.doc(summary="Get an access token (OAuth 2 token endpoint)", requestBody=TOKEN_BODY, security=[],
+             operationId="getToken",
              description="Grants: `password` (people), `client_credentials` (partner systems; secret in the body "
                          "or HTTP Basic), `refresh_token` (rotating). Errors follow RFC 6749 §5.2.")
     @blp.alt_response(200, schema=TokenResponseSchema, success=True, description="Tokens.")
@@ -194,9 +211,11 @@ def _require_caller():
 @blp.route("/revoke", endpoint="revoke")
 class Revoke(MethodView):
     @blp.doc(summary="Revoke a token (RFC 7009)", requestBody=REVOKE_BODY, security=[{"bearerAuth": []}],
+             operationId="revokeToken",
              description="Revoking a refresh token revokes its whole family. Unknown tokens also answer 200.")
     @blp.alt_response(200, description="Revoked (or unknown).", success=True)
-    @problems(blp, 400, 401, 415)
+    @blp.alt_response(400, schema=OAuthErrorSchema, description="invalid_request (RFC 6749 §5.2 error).")
+    @problems(blp, 401)
     def post(self):
         identity = _require_caller()
         try:
@@ -227,7 +246,7 @@ def _revoke(identity, token, hint):
 
 @blp.route("/me", endpoint="me")
 class Me(MethodView):
-    @blp.doc(summary="Who am I", security=[{"bearerAuth": []}])
+    @blp.doc(summary="Who am I", security=[{"bearerAuth": []}], operationId="readMe")
     @blp.alt_response(200, schema=MeSchema, success=True, description="The caller.")
     @problems(blp, 401)
     def get(self):
@@ -240,7 +259,7 @@ class Me(MethodView):
 
 @blp.route("/jwks.json", endpoint="jwks")
 class Jwks(MethodView):
-    @blp.doc(summary="Public signing keys (JWKS)", security=[])
+    @blp.doc(summary="Public signing keys (JWKS)", security=[], operationId="readJwks")
     @blp.alt_response(200, schema=JwksSchema, success=True, description="The keys; `kid` names each.")
     @problems(blp, 429)
     def get(self):

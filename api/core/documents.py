@@ -19,10 +19,14 @@ class VersionedDocument(me.Document):
     deleted_at = me.DateTimeField()
     search_terms = me.ListField(me.StringField())
 
+    # Every list filters on deleted_at = null and sorts last by _id: (deleted_at, _id) answers the plain list
+    # and its count from the index alone, and gives every list query an index to start from. A resource's
+    # own indexes put its equality filters first, then deleted_at, then _id: the filtered list needs no
+    # sort stage. `q` reads search_terms (anchored prefixes: index ranges).
     meta = {
         "abstract": True,
         "strict": False,
-        "indexes": ["search_terms", "updated_at"],
+        "indexes": [("deleted_at", "id"), "search_terms", "updated_at"],
     }
 
 

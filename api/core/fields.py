@@ -56,7 +56,10 @@ class Text(fields.String):
 
 
 class StrictInteger(fields.Integer):
-    """An integer that refuses floats (2.0 too), booleans and numeric strings, bounded to fit MongoDB's int64."""
+    """An integer that refuses fractions, booleans and numeric strings, bounded to fit MongoDB's int64.
+
+    `2.0` is the integer 2, as in JSON Schema (which cannot tell the two apart): it is accepted and stored as 2.
+    """
 
     def __init__(self, *, minimum=-(2**53), maximum=2**53, **kwargs):
         validators = list(kwargs.pop("validate", []) or [])
@@ -64,6 +67,8 @@ class StrictInteger(fields.Integer):
         super().__init__(strict=True, validate=validators, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, float) and value.is_integer() and abs(value) <= 2**53:
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             raise ma.ValidationError("Not a valid integer.")
         return super()._deserialize(value, attr, data, **kwargs)
@@ -190,6 +195,8 @@ class IsoTime(fields.String):
 class Timestamp(fields.AwareDateTime):
     """RFC 3339 with offset; stored as UTC, shown with +00:00."""
 
+    MAX_LENGTH = 40
+
     def __init__(self, **kwargs):
         super().__init__(format="iso", default_timezone=None, **kwargs)
 
@@ -201,7 +208,7 @@ class Timestamp(fields.AwareDateTime):
         return value.astimezone(dt.timezone.utc).isoformat()
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or len(value) > 40:
+        if not isinstance(value, str) or len(value) > self.MAX_LENGTH:
             raise ma.ValidationError("Not a valid RFC 3339 timestamp with offset.")
         result = super()._deserialize(value, attr, data, **kwargs)
         if not 1900 <= result.year <= 9999:

@@ -1,25 +1,38 @@
 """JSON Schema (draft 2020-12) from marshmallow schemas, for the OpenAPI document and table kinds."""
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import fields as ma_fields
 
 from api.core import fields as f
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 # The codes themselves, not just their shape: the API refuses two letters that are not ISO 639-1 ("zz").
 # One alternation pattern rather than an enum keeps each of the many localised fields to one line.
-LANGUAGE_KEY = {"type": "string", "pattern": f"^({'|'.join(sorted(f._language_codes()))})$"}
+LANGUAGE_KEY = {"type": "string", "minLength": 2, "maxLength": 2,
+                "pattern": f"^({'|'.join(sorted(f._language_codes()))})$"}
+# Likewise the ISO 3166-1 alpha-2 codes (an enum would also make test generators try each of the 249).
+COUNTRY_CODE = f"^({'|'.join(sorted(f._country_codes()))})$"
 
-# Text fields refuse NUL characters; a field with a pattern of its own excludes them already.
-NO_NUL = "^[^\x00]*$"
+# Text fields refuse NUL characters; a field with a pattern of its own excludes them already. Said as "not
+# a string containing NUL" rather than a pattern over the whole text: generators then build long texts
+# directly (a 5000-character text drawn from a regular expression takes minutes), and null stays valid
+# where the field allows it.
+NO_NUL = {"type": "string", "pattern": "\x00"}
+# The shape of an IANA time-zone name; which names exist depends on the server's tz database, so the
+# list itself is not part of the document (an unknown name → 422).
+TIME_ZONE = r"^(?:UTC|[A-Z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){1,2})$"
 
 
 def extra_keywords(self, field, **kwargs):
     """apispec attribute function: the keywords our own fields imply, plus metadata["json_schema"]."""
     out = {}
     if isinstance(field, f.LocalisedText):
-        out.update({"propertyNames": LANGUAGE_KEY, "minProperties": 1, "maxProperties": 20})
+        out.update({"propertyNames": LANGUAGE_KEY, "maxProperties": 20})
+        if not field.metadata.get("merge_patch"):
+            # A patch's entries are merged into the current text: `{}` changes nothing.
+            out["minProperties"] = 1
     elif isinstance(field, f.CountryCode):
-        out["pattern"] = "^[A-Z]{2}$"
+        out["pattern"] = COUNTRY_CODE
     elif isinstance(field, f.RegionCode):
         out["pattern"] = "^[A-Z]{2}-[A-Z0-9]{1,3}$"
     elif isinstance(field, f.LanguageCode):
@@ -27,15 +40,23 @@ def extra_keywords(self, field, **kwargs):
     elif isinstance(field, f.ObjectIdString):
         out["pattern"] = "^[0-9a-fA-F]{24}$"
     elif isinstance(field, f.IsoDate):
-        out.update({"format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"})
+        out.update({"format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$", "maxLength": 10})
     elif isinstance(field, f.IsoTime):
         out["pattern"] = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
     elif isinstance(field, f.Timestamp):
-        out["format"] = "date-time"
+        out.update({"format": "date-time", "maxLength": f.Timestamp.MAX_LENGTH})
+    elif isinstance(field, f.TimeZoneName):
+        out["pattern"] = TIME_ZONE
+    elif isinstance(field, ma_fields.URL):
+        # JSON Schema's name for the format is "uri"; the API takes http(s) addresses only.
+        out.update({"format": "uri", "pattern": "^https?://"})
     if isinstance(field, f.Text) and "pattern" not in out and "pattern" not in kwargs.get("ret", {}):
-        out["pattern"] = NO_NUL
+        out["not"] = NO_NUL
     if any(validator is f.unique_items for validator in getattr(field, "validators", ())):
         out["uniqueItems"] = True
+    if "max_properties" in field.metadata and not field.metadata.get("merge_patch"):
+        # A merge patch's map holds edits (null removes an entry): only the document's map has this bound.
+        out["maxProperties"] = field.metadata["max_properties"]
     out.update(field.metadata.get("json_schema", {}))
     return out
 

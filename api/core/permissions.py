@@ -63,6 +63,8 @@ class Policy:
     them, so no view codes its own permission logic. The default: anyone reads, staff write.
     """
 
+    anonymous_reads = True  # may callers without a token read (some of) it? If not, they get 401.
+
     def can_list(self, identity, parent=None):
         """May this caller list the collection at all?"""
         return True
@@ -111,6 +113,7 @@ class StaffOnlyPolicy(Policy):
     """Resources only staff may see at all; others get 404 on items and 401/403 on the collection."""
 
     roles = STAFF
+    anonymous_reads = False
 
     def _allowed(self, identity):
         return bool(identity.roles & self.roles)

@@ -39,6 +39,7 @@ class Resource:
     path_param = "id"  # name of the item's path parameter
     model = None  # a VersionedDocument subclass
     schema = None  # marshmallow schema class: the representation and the input
+    create_schema = None  # the input of POST, documented, when it requires more than PUT's (e.g. a password)
     query_schema = None  # marshmallow schema class of list query arguments
     policy = Policy()
     search_fields = ()
@@ -215,7 +216,7 @@ def list_query(resource, args, identity, *, parent=None):
     if resource.parent_field:
         clauses.append({resource.parent_field: str(parent["_id"])})
     for extra in (resource.policy.visible_query(identity, parent), resource.filters(args),
-                  search.query_for(args.get("q") or "")):
+                  search.list_filter(args.get("q"))):
         if extra:
             clauses.append(extra)
     return {"$and": clauses} if len(clauses) > 1 else clauses[0]

@@ -16,8 +16,8 @@ from api.core import resource as services
 from api.core.http import JSON, MERGE_PATCH, empty_response, etag_for, json_response, not_modified, read_json_body, require_if_match
 from api.core.idempotency import run_idempotent
 from api.core.permissions import current_identity, refuse
-from api.core.schemas import PageArgsSchema, RevisionSchema
-from api.errors import NotFound
+from api.core.schemas import PageArgsSchema, RevisionSchema, merge_patch_schema, with_sort_fields
+from api.errors import Conflict, NotFound, ValidationFailed
 
 ETAG_HEADER = {"ETag": {"description": "Strong entity tag: the quoted `version`.", "schema": {"type": "string"}}}
 LOCATION_HEADER = {"Location": {"description": "URL of the created resource.", "schema": {"type": "string"}}}
@@ -26,15 +26,20 @@ PAGINATION_HEADERS = {
                      "schema": {"type": "string"}},
     "Link": {"description": "RFC 8288 links: first, last, prev, next.", "schema": {"type": "string"}},
 }
+# Required: a write without it is refused with 428 Precondition Required (RFC 6585), the status made for
+# "this server requires the request to be conditional".
 IF_MATCH = {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
             "description": "The current ETag (`\"<version>\"`); missing → 428, stale → 412."}
 IF_NONE_MATCH = {"in": "header", "name": "If-None-Match", "required": False, "schema": {"type": "string"},
                  "description": "An ETag you hold; when current → 304 with no body."}
 READ_SECURITY = [{}, {"bearerAuth": []}]
+# A version in a path: 1 up to what a stored integer holds (a larger one would fail to encode: the router's 404).
+VERSION = f"int(min=1, max={2**53})"
 WRITE_SECURITY = [{"bearerAuth": []}]
 IDEMPOTENCY_KEY = {"in": "header", "name": "Idempotency-Key", "required": False,
-                   "schema": {"type": "string", "maxLength": 255},
-                   "description": "Retry safely: the same key and body within 24 h replays the first response."}
+                   "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
+                   "description": "Retry safely: the same key and body within 24 h replays the first response. "
+                                  "1 to 255 printable ASCII characters, e.g. a UUID."}
 
 
 def problems(blp, *statuses):
@@ -44,6 +49,48 @@ def problems(blp, *statuses):
             func = blp.alt_response(status, response=HTTPStatus(status).name)(func)
         return func
     return decorator
+
+
+def _camel(words):
+    return "".join(word[:1].upper() + word[1:] for word in words.replace("-", " ").replace("_", " ").split())
+
+
+def operation_ids(resource):
+    """Return the operationId of each operation register_resource adds, by role."""
+    noun = _camel(resource.label.removeprefix("an ").removeprefix("a "))
+    return {"list": f"list{_camel(resource.name)}", "create": f"create{noun}", "read": f"read{noun}",
+            "replace": f"replace{noun}", "update": f"update{noun}", "delete": f"delete{noun}",
+            "revisions": f"list{noun}Revisions", "revision": f"read{noun}Revision", "restore": f"restore{noun}Revision"}
+
+
+def _links(resource, ids, source, *roles):
+    """OpenAPI links from one operation's response to the item operations named by role.
+
+    `source` says where the item's id and ETag come from: "body" (a response carrying the resource) or
+    "request" (a 204, which carries nothing: the id is the request's own).
+    """
+    path_params = [resource.path_param]
+    parent = resource.parent
+    while parent is not None:
+        path_params.append(parent.path_param)
+        parent = parent.parent
+    descriptions = {"read": "Read it", "replace": "Replace it", "update": "Patch it", "delete": "Delete it",
+                    "revisions": "List its revisions", "revision": "Read it as it was at this version",
+                    "restore": "Restore it to this version"}
+    links = {}
+    for role in roles:
+        parameters = {}
+        for name in path_params:
+            if name == resource.path_param and source == "body":
+                parameters[f"path.{name}"] = "$response.body#/id"
+            else:
+                parameters[f"path.{name}"] = f"$request.path.{name}"
+        if role in ("revision", "restore"):
+            parameters["path.version"] = "$response.body#/version"
+        if role in ("replace", "update", "delete", "restore"):
+            parameters["header.If-Match"] = "$response.header.ETag"
+        links[_camel(role)] = {"operationId": ids[role], "parameters": parameters, "description": descriptions[role]}
+    return links
 
 
 def pagination_headers(info):
@@ -87,13 +134,34 @@ def register_resource(blp, resource, url):
     item_url = f"{url}/<{item_param}>"
     endpoint = resource.name.replace("-", "_")
     item_endpoint = f"{endpoint}_item"
+    ids = operation_ids(resource)
+    query_schema = with_sort_fields(resource.query_schema, resource.sort_fields)
     request_body = {"required": True, "content": {JSON: {"schema": schema}}}
+    create_body = {"required": True, "content": {JSON: {"schema": resource.create_schema or schema}}}
+    patch_schema = merge_patch_schema(schema)
+    patch_body = {"required": True, "content": {
+        MERGE_PATCH: {"schema": patch_schema, "description": "RFC 7396 JSON merge patch."},
+        JSON: {"schema": patch_schema}}}
     if resource.example:
         request_body["content"][JSON]["example"] = resource.example
-    patch_body = {"required": True, "content": {
-        MERGE_PATCH: {"schema": {"type": "object"}, "description": "RFC 7396 JSON merge patch."},
-        JSON: {"schema": {"type": "object"}}}}
+        create_body["content"][JSON]["example"] = resource.example
+        patch_example = dict(list(resource.example.items())[-1:])
+        for media in patch_body["content"].values():
+            media["example"] = patch_example
     nested_errors = (404,) if resource.parent else ()
+    # Links lead from a created or read resource to its item operations. Not to its history: that outlives
+    # a DELETE (admins read it, restore revives the resource), which generic link-following clients and
+    # test tools take for a deleted resource still in use.
+    item_links = ("read", "replace", "update", "delete")
+    read_security = READ_SECURITY if resource.policy.anonymous_reads else WRITE_SECURITY
+    read_errors = () if resource.policy.anonymous_reads else (401, 403)
+
+    def require_token():
+        """Refuse a caller without a token where the resource (or its history) is never public: 401."""
+        identity = current_identity()
+        if identity.is_anonymous:
+            refuse(identity)
+        return identity
 
     def item_headers(stored, status=200):
         headers = {"ETag": etag_for(stored["version"])}
@@ -108,14 +176,14 @@ def register_resource(blp, resource, url):
 
     @blp.route(url, endpoint=endpoint)
     class Collection(MethodView):
-        @blp.doc(summary=f"List {plural}", security=READ_SECURITY,
+        @blp.doc(summary=f"List {plural}", security=read_security, operationId=ids["list"],
                  description=f"Paged list of {plural}; `X-Pagination` and `Link` headers describe the pages.")
-        @blp.arguments(resource.query_schema, location="query", as_kwargs=False, unknown=ma.RAISE)
+        @blp.arguments(query_schema, location="query", as_kwargs=False, unknown=ma.RAISE)
         @blp.alt_response(200, schema=schema(many=True), success=True, headers=PAGINATION_HEADERS,
                           description=f"A page of {plural}.")
-        @problems(blp, 422, *nested_errors)
+        @problems(blp, *read_errors, 422, *nested_errors)
         def get(self, args, **path):
-            identity = current_identity()
+            identity = current_identity() if resource.policy.anonymous_reads else require_token()
             parent = load_parent(resource, path)
             resource.policy.ensure_can_list(identity, parent)
             docs, total = services.list_page(resource, args, identity, parent=parent)
@@ -123,7 +191,9 @@ def register_resource(blp, resource, url):
             body = [services.present(resource, doc, identity) for doc in docs]
             return json_response(body, 200, pagination_headers(info))
 
-        @blp.doc(summary=f"Create {label}", requestBody=request_body, security=WRITE_SECURITY, parameters=[IDEMPOTENCY_KEY])
+        @blp.doc(summary=f"Create {label}", requestBody=create_body, security=WRITE_SECURITY, parameters=[IDEMPOTENCY_KEY],
+                 operationId=ids["create"],
+                 responses={"201": {"links": _links(resource, ids, "body", *item_links)}})
         @blp.alt_response(201, schema=schema, success=True, headers={**ETAG_HEADER, **LOCATION_HEADER},
                           description=f"The created {label}.")
         @problems(blp, 400, 401, 403, 409, 413, 415, 422, *nested_errors)
@@ -153,17 +223,22 @@ def register_resource(blp, resource, url):
 
     @blp.route(item_url, endpoint=item_endpoint)
     class Item(MethodView):
-        @blp.doc(summary=f"Read {label}", parameters=[IF_NONE_MATCH], security=READ_SECURITY)
+        @blp.doc(summary=f"Read {label}", parameters=[IF_NONE_MATCH], security=read_security, operationId=ids["read"],
+                 responses={"200": {"links": _links(resource, ids, "body", "replace", "update", "delete")}})
         @blp.alt_response(200, schema=schema, success=True, headers=ETAG_HEADER, description=f"The {label}.")
         @blp.alt_response(304, description="Not modified: your If-None-Match is current.")
-        @problems(blp, 404)
+        @problems(blp, *read_errors[:1], 404)
         def get(self, **path):
+            if not resource.policy.anonymous_reads:
+                require_token()
             stored, _ = load_item(path)
             if not_modified(stored["version"]):
                 return empty_response(304, {"ETag": etag_for(stored["version"])})
             return answer(stored)
 
-        @blp.doc(summary=f"Replace {label}", requestBody=request_body, parameters=[IF_MATCH], security=WRITE_SECURITY)
+        @blp.doc(summary=f"Replace {label}", requestBody=request_body, parameters=[IF_MATCH], security=WRITE_SECURITY,
+                 operationId=ids["replace"],
+                 responses={"200": {"links": _links(resource, ids, "body", "read", "update", "delete")}})
         @blp.alt_response(200, schema=schema, success=True, headers=ETAG_HEADER, description=f"The new state.")
         @problems(blp, 400, 401, 403, 404, 412, 413, 415, 422, 428)
         def put(self, **path):
@@ -177,7 +252,8 @@ def register_resource(blp, resource, url):
             return answer(services.replace(resource, stored, body, identity, expected_version=version, parent=parent))
 
         @blp.doc(summary=f"Update {label} with a JSON merge patch", requestBody=patch_body, parameters=[IF_MATCH],
-                 security=WRITE_SECURITY)
+                 security=WRITE_SECURITY, operationId=ids["update"],
+                 responses={"200": {"links": _links(resource, ids, "body", "read", "replace", "delete")}})
         @blp.alt_response(200, schema=schema, success=True, headers=ETAG_HEADER, description=f"The new state.")
         @problems(blp, 400, 401, 403, 404, 412, 413, 415, 422, 428)
         def patch(self, **path):
@@ -190,8 +266,9 @@ def register_resource(blp, resource, url):
             body = read_json_body((MERGE_PATCH, JSON))
             return answer(services.patch(resource, stored, body, identity, expected_version=version, parent=parent))
 
-        @blp.doc(summary=f"Delete {label}", parameters=[IF_MATCH], security=WRITE_SECURITY,
-                 description="Soft delete: the resource then answers 404; admins can still read its history.")
+        @blp.doc(summary=f"Delete {label}", parameters=[IF_MATCH], security=WRITE_SECURITY, operationId=ids["delete"],
+                 description="Soft delete: the resource then answers 404; admins can still read its history.",
+                 responses={"204": {"links": _links(resource, ids, "request", "read")}})
         @blp.alt_response(204, description="Deleted.", success=True)
         @problems(blp, 401, 403, 404, 412, 428)
         def delete(self, **path):
@@ -205,7 +282,7 @@ def register_resource(blp, resource, url):
             return empty_response(204)
 
     def load_history(path):
-        identity = current_identity()
+        identity = require_token()
         stored, parent = load_item(path, include_deleted=True)
         if not resource.policy.can_see_history(identity, stored, parent):
             refuse(identity, "Only staff may read this history.")
@@ -213,7 +290,8 @@ def register_resource(blp, resource, url):
 
     @blp.route(f"{item_url}/revisions", endpoint=f"{endpoint}_revisions")
     class Revisions(MethodView):
-        @blp.doc(summary=f"List the revisions of {label}", description="Newest first.", security=WRITE_SECURITY)
+        @blp.doc(summary=f"List the revisions of {label}", description="Newest first.", security=WRITE_SECURITY,
+                 operationId=ids["revisions"])
         @blp.arguments(PageArgsSchema, location="query", as_kwargs=False, unknown=ma.RAISE)
         @blp.alt_response(200, schema=RevisionSchema(many=True), success=True, headers=PAGINATION_HEADERS,
                           description="Revisions, newest first.")
@@ -224,9 +302,9 @@ def register_resource(blp, resource, url):
             info = services.pagination(total, args["page"], args["page_size"])
             return json_response(RevisionSchema(many=True).dump(revisions), 200, pagination_headers(info))
 
-    @blp.route(f"{item_url}/revisions/<int:version>", endpoint=f"{endpoint}_revision")
+    @blp.route(f"{item_url}/revisions/<{VERSION}:version>", endpoint=f"{endpoint}_revision")
     class RevisionSnapshot(MethodView):
-        @blp.doc(summary=f"Read {label} as it was at a version", security=WRITE_SECURITY)
+        @blp.doc(summary=f"Read {label} as it was at a version", security=WRITE_SECURITY, operationId=ids["revision"])
         @blp.alt_response(200, schema=schema, success=True, description="The full representation at that version.")
         @problems(blp, 401, 403, 404)
         def get(self, version, **path):
@@ -235,12 +313,14 @@ def register_resource(blp, resource, url):
             identity = current_identity()
             return json_response(resource.policy.redact(identity, revision["snapshot"], stored), 200)
 
-    @blp.route(f"{item_url}/revisions/<int:version>/restore", endpoint=f"{endpoint}_restore")
+    @blp.route(f"{item_url}/revisions/<{VERSION}:version>/restore", endpoint=f"{endpoint}_restore")
     class Restore(MethodView):
         @blp.doc(summary=f"Restore {label} to an earlier version", parameters=[IF_MATCH], security=WRITE_SECURITY,
-                 description="Makes that version's state current as a new version (also undeletes).")
+                 description="Makes that version's state current as a new version (also undeletes).",
+                 operationId=ids["restore"],
+                 responses={"200": {"links": _links(resource, ids, "body", "read", "update")}})
         @blp.alt_response(200, schema=schema, success=True, headers=ETAG_HEADER, description="The new state.")
-        @problems(blp, 401, 403, 404, 412, 422, 428)
+        @problems(blp, 401, 403, 404, 409, 412, 422, 428)
         def post(self, version, **path):
             identity = current_identity()
             if identity.is_anonymous:
@@ -248,7 +328,14 @@ def register_resource(blp, resource, url):
             stored, parent = load_history(path)
             services.ensure_can_modify(resource, stored, identity, parent)
             expected = require_if_match(stored["version"])
-            restored = services.restore(resource, stored, version, identity, expected_version=expected, parent=parent)
+            try:
+                restored = services.restore(resource, stored, version, identity, expected_version=expected,
+                                            parent=parent)
+            except ValidationFailed as error:
+                # The request has nothing to fix: the old state no longer fits what changed since (its session's
+                # dates, an organisation it names). That is a conflict with the current state.
+                raise Conflict("That version cannot be made current: it breaks these rules as things stand now.",
+                               errors=error.errors) from None
             return answer(restored)
 
     return Collection, Item

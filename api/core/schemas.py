@@ -1,4 +1,7 @@
-"""Schemas every resource shares: the versioned base, list arguments, revisions."""
+"""Schemas every resource shares: the versioned base, list arguments, revisions, merge patches."""
+import copy
+import re
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
@@ -16,7 +19,8 @@ class BaseSchema(ma.Schema):
 class VersionedSchema(BaseSchema):
     """Fields every versioned representation carries."""
 
-    id = fields.String(dump_only=True, metadata={"description": "Opaque id.", "example": "64b7f0c2a1e4b3d2c1a09f8e"})
+    id = fields.String(dump_only=True, metadata={"description": "Opaque id.", "example": "64b7f0c2a1e4b3d2c1a09f8e",
+                                                 "maxLength": 24})
     version = fields.Integer(dump_only=True, metadata={"description": "1 on create, +1 on each change; the ETag.", "example": 1})
     created_at = Timestamp(dump_only=True)
     updated_at = Timestamp(dump_only=True)
@@ -43,6 +47,19 @@ class ListArgsSchema(BaseSchema):
                                                     "ignoring case, accents and script (Latin ↔ Cyrillic)."})
 
 
+def with_sort_fields(query_schema, sort_fields):
+    """Return query_schema whose `sort` accepts (and documents) exactly these field names."""
+    names = "|".join(sorted(sort_fields, key=lambda name: (-len(name), name)))
+    # Each field once at most: no useful sort names more fields than there are.
+    pattern = f"^-?(?:{names})(?:,-?(?:{names})){{0,{len(sort_fields) - 1}}}$"
+    choices = ", ".join(sorted(sort_fields))
+    sort = Text(max_length=200, validate=[validate.Regexp(re.compile(pattern), error=(
+        f"Sort by a comma-separated list of {choices}; prefix a field with - for descending order."))],
+        metadata={"description": f"Comma-separated fields among {choices}; `-` before a field for descending: "
+                                 f"`-{sorted(sort_fields)[0]}`."})
+    return type(query_schema.__name__, (query_schema,), {"sort": sort})
+
+
 class PageArgsSchema(BaseSchema):
     page = ListArgsSchema._declared_fields["page"]
     page_size = ListArgsSchema._declared_fields["page_size"]
@@ -52,12 +69,51 @@ class RevisionSchema(BaseSchema):
     version = fields.Integer(metadata={"example": 2})
     action = fields.String(validate=validate.OneOf(("created", "updated", "deleted", "restored")))
     changed_at = Timestamp()
-    changed_by = fields.String(allow_none=True, metadata={"description": "Subject of the caller (`user:<id>` or `client:<client_id>`)."})
-    change = fields.Dict(keys=fields.String(), values=fields.Dict(),
-                         metadata={"description": "Changed fields: `{field: {old, new}}`.",
+    changed_by = fields.String(allow_none=True, metadata={"description": "Subject of the caller (`user:<id>` or `client:<client_id>`).",
+                                                          "maxLength": 100})
+    change = fields.Dict(keys=fields.String(), values=fields.Dict(metadata={"maxProperties": 2}),
+                         metadata={"description": "Changed fields: `{field: {old, new}}`.", "maxProperties": 100,
                                    "example": {"city": {"old": "Ancona", "new": "Pesaro"}}})
 
 
 class EmptySchema(BaseSchema):
     pass
 
+
+
+_PATCH_SCHEMAS = {}
+
+
+def merge_patch_schema(schema_cls):
+    """Return the schema of an RFC 7396 merge patch of schema_cls's documents (for the documentation).
+
+    A patch names any subset of the fields. A field the document may lack can be `null`, which removes
+    it; a required one cannot be removed. An object value is merged into the current one, so its own
+    fields are a patch too; a list value replaces the current list whole, so its items are complete.
+    """
+    if schema_cls in _PATCH_SCHEMAS:
+        return _PATCH_SCHEMAS[schema_cls]
+    declared = {name: _patch_field(field) for name, field in schema_cls._declared_fields.items()}
+    name = schema_cls.__name__.removesuffix("Schema") + "PatchSchema"
+    patch_cls = type(name, (BaseSchema,), {**declared, "__doc__": f"A JSON merge patch of {schema_cls.__name__}."})
+    _PATCH_SCHEMAS[schema_cls] = patch_cls
+    return patch_cls
+
+
+def _patch_field(field):
+    if field.dump_only:
+        return field
+    patch = copy.copy(field)
+    patch.metadata = {**field.metadata, "merge_patch": True}
+    patch.required = False
+    if not field.required:
+        patch.allow_none = True
+        if "enum" in patch.metadata:
+            patch.metadata["enum"] = [*patch.metadata["enum"], None]
+    if isinstance(field, fields.Nested) and not field.many and isinstance(field.nested, type):
+        patch.nested = merge_patch_schema(field.nested)
+    elif isinstance(field, fields.Dict) and field.value_field is not None:
+        # A map (e.g. localised text): each entry is set or, with null, removed.
+        patch.value_field = copy.copy(field.value_field)
+        patch.value_field.allow_none = True
+    return patch

@@ -11,18 +11,26 @@ import unicodedata
 from unidecode import unidecode
 
 _WORD = re.compile(r"[a-z0-9]+")
+# Russian text mostly writes ё as е ("Петр", "партнер"), and romanisations write ё and йо alike as "yo"
+# or "e" ("Pyotr", "Fedor", "Yoshkar-Ola"): both fold to е before transliteration, as the "yo" below does.
+_CYRILLIC_FOLDS = (("йо", "е"), ("ё", "е"))
 # Russian has several romanisations; fold the common alternatives onto one spelling so that
-# "moskva", "Moscow"-style typed names and unidecode's output meet.
+# "moskva", "Moscow"-style typed names and unidecode's output meet. "x" is how Latin spellings
+# write кс ("Alexei", "Maxim", "Expo"), which unidecode writes "ks".
 _ROMANISATION_FOLDS = (
-    ("shch", "sh"), ("sch", "sh"), ("ya", "ia"), ("yu", "iu"), ("yo", "e"), ("kh", "h"),
+    ("x", "ks"), ("shch", "sh"), ("sch", "sh"), ("ya", "ia"), ("yu", "iu"), ("yo", "e"), ("kh", "h"),
     ("ts", "c"), ("zh", "z"), ("iy", "i"), ("yy", "i"), ("ij", "i"), ("y", "i"), ("j", "i"),
     ("ii", "i"), ("ie", "e"), ("'", ""),
 )
+# A filter no document matches: what a q without a single word asks for.
+NOTHING = {"_id": {"$in": []}}
 
 
 def fold(text):
     """Return text as lowercase ASCII words joined by spaces."""
-    text = unicodedata.normalize("NFKC", str(text))
+    text = unicodedata.normalize("NFKC", str(text)).lower()
+    for old, new in _CYRILLIC_FOLDS:
+        text = text.replace(old, new)
     ascii_text = unidecode(text).lower()
     for old, new in _ROMANISATION_FOLDS:
         ascii_text = ascii_text.replace(old, new)
@@ -54,6 +62,17 @@ def search_terms(values):
     return sorted(terms)
 
 
+def list_filter(q, field="search_terms"):
+    """Return the filter of a list's `q`: none when q is absent or blank, all its words otherwise.
+
+    A q that has characters but no word in them (".*", "[", "«»") asks for text no document has, so
+    it matches nothing rather than everything.
+    """
+    if q is None or not q.strip():
+        return {}
+    return query_for(q, field) or NOTHING
+
+
 def query_for(q, field="search_terms"):
     """Return a MongoDB filter matching documents whose terms cover every word of q."""
     query_words = words(q)
@@ -61,3 +80,21 @@ def query_for(q, field="search_terms"):
         return {}
     clauses = [{field: {"$regex": "^" + re.escape(w)}} for w in dict.fromkeys(query_words)]
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def reindex(resources):
+    """Recompute the stored search words of every document (after the folding changed); return counts.
+
+    A document written meanwhile already has fresh words: the update is filtered on the version read.
+    """
+    counts = {}
+    for resource in resources:
+        changed = 0
+        for stored in resource.collection.find({}):
+            terms = search_terms(resource.search_texts(stored))
+            if terms != stored.get("search_terms"):
+                result = resource.collection.update_one({"_id": stored["_id"], "version": stored["version"]},
+                                                        {"$set": {"search_terms": terms}})
+                changed += result.modified_count
+        counts[resource.name] = changed
+    return counts

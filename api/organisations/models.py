@@ -23,11 +23,11 @@ class Organisation(VersionedDocument):
     meta = {
         "collection": "organisations",
         "indexes": [
-            ["kind", "name"],
-            ["country", "name"],
-            ["region", "name"],
-            ["sectors", "name"],
-            "managed_by",
-            "name",
+            ("kind", "deleted_at", "id"),
+            ("country", "deleted_at", "id"),
+            ("region", "deleted_at", "id"),
+            ("sectors", "deleted_at", "id"),
+            ("managed_by", "deleted_at", "id"),
+            ("deleted_at", "name", "id"),  # the directory in alphabetical order
         ],
     }

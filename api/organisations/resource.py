@@ -1,4 +1,6 @@
 """Organisations as a versioned resource: the directory's rules and who may edit what."""
+from bson import ObjectId
+
 from api.core.fields import check_region_in_country
 from api.core.permissions import Policy
 from api.core.resource import Resource
@@ -17,7 +19,9 @@ class OrganisationPolicy(Policy):
     """Public directory; contacts for authenticated callers; partners edit their own and their delegation."""
 
     def can_create(self, identity, parent=None):
-        return identity.is_staff or (identity.is_partner and bool(identity.organisation_id))
+        # A partner acts for its organisation, so only while that exists (it may have deleted it).
+        return identity.is_staff or (identity.is_partner and ObjectId.is_valid(identity.organisation_id or "")
+                                     and organisation_exists(identity.organisation_id))
 
     def can_modify(self, identity, state, parent=None):
         return identity.is_staff or (identity.is_partner and _managed_by_caller(identity, state))

@@ -16,4 +16,7 @@ class Seminar(VersionedDocument):
     interpretation = me.BooleanField(default=False)
     capacity = me.IntField(min_value=0)
 
-    meta = {"collection": "seminars", "indexes": [["session_id", "starts_at"]]}
+    meta = {"collection": "seminars", "indexes": [
+        ("session_id", "deleted_at", "id"),
+        ("session_id", "deleted_at", "starts_at", "id"),  # the programme in time order
+    ]}

@@ -15,7 +15,7 @@ class SpeakerSchema(BaseSchema):
 
 
 class SeminarSchema(VersionedSchema):
-    session_id = fields.String(dump_only=True)
+    session_id = fields.String(dump_only=True, metadata={"maxLength": 24})
     title = LocalisedText(required=True, max_length=500)
     abstract = LocalisedText(max_length=10000)
     starts_at = Timestamp(required=True, metadata={"example": "2012-10-25T15:00:00+02:00"})

@@ -24,8 +24,8 @@ class Session(VersionedDocument):
         "collection": "sessions",
         "indexes": [
             {"fields": ["number"], "unique": True},
-            ["status", "starts_on"],
-            ["host_country", "starts_on"],
-            "starts_on",
+            ("status", "deleted_at", "id"),
+            ("host_country", "deleted_at", "id"),
+            ("deleted_at", "starts_on"),  # year: a range of start dates
         ],
     }

@@ -18,8 +18,10 @@ class Table(VersionedDocument):
     meta = {
         "collection": "tables",
         "indexes": [
-            ["session_id", "kind"],
-            ["session_id", "sectors"],
-            ["kind", "kind_version"],
+            ("session_id", "deleted_at", "id"),
+            ("session_id", "kind", "deleted_at", "id"),
+            ("session_id", "sectors", "deleted_at", "id"),
+            ("session_id", "deleted_at", "schedule.starts_at", "id"),  # the programme in time order
+            ["kind", "kind_version"],  # upgrade-tables
         ],
     }

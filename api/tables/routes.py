@@ -20,11 +20,13 @@ kinds_blp = Blueprint("table_kinds", __name__, url_prefix="/api/v1/table-kinds",
 
 
 class TableKindSchema(BaseSchema):
-    name = fields.String(metadata={"example": "sector"})
+    name = fields.String(metadata={"example": "sector", "maxLength": 40})
     version = fields.Integer(metadata={"example": 1})
-    label = fields.Dict(metadata={"example": {"it": "Tavolo settoriale", "ru": "Отраслевой стол"}})
-    description = fields.Dict()
-    attributes_schema = fields.Dict(metadata={"description": "JSON Schema (draft 2020-12) of `attributes`."})
+    label = fields.Dict(metadata={"example": {"it": "Tavolo settoriale", "ru": "Отраслевой стол"},
+                                  "maxProperties": 200})  # keys are ISO 639-1 codes: fewer than 200 exist
+    description = fields.Dict(metadata={"maxProperties": 200})
+    attributes_schema = fields.Dict(metadata={"description": "JSON Schema (draft 2020-12) of `attributes`.",
+                                              "maxProperties": 20})
 
 
 def describe(kind):
@@ -34,7 +36,7 @@ def describe(kind):
 
 @kinds_blp.route("", endpoint="table_kinds")
 class TableKinds(MethodView):
-    @kinds_blp.doc(summary="List the installed table kinds", security=[{}, {"bearerAuth": []}])
+    @kinds_blp.doc(summary="List the installed table kinds", security=[{}, {"bearerAuth": []}], operationId="listTableKinds")
     @kinds_blp.alt_response(200, schema=TableKindSchema(many=True), success=True, description="Installed kinds.")
     @problems(kinds_blp, 429)
     def get(self):
@@ -43,7 +45,8 @@ class TableKinds(MethodView):
 
 @kinds_blp.route("/<name>", endpoint="table_kind")
 class TableKindByName(MethodView):
-    @kinds_blp.doc(summary="Read a table kind with its attributes' JSON Schema", security=[{}, {"bearerAuth": []}])
+    @kinds_blp.doc(summary="Read a table kind with its attributes' JSON Schema", security=[{}, {"bearerAuth": []}],
+                   operationId="readTableKind")
     @kinds_blp.alt_response(200, schema=TableKindSchema, success=True, description="The kind.")
     @problems(kinds_blp, 404)
     def get(self, name):

@@ -7,6 +7,14 @@ from api.core.schemas import BaseSchema, ListArgsSchema, VersionedSchema
 from api.organisations.fields import OrganisationId
 
 
+MAX_ATTRIBUTES = 100
+
+
+def _at_most_attributes(value):
+    if len(value) > MAX_ATTRIBUTES:
+        raise ma.ValidationError(f"At most {MAX_ATTRIBUTES} attributes.")
+
+
 class ScheduleSchema(BaseSchema):
     starts_at = Timestamp(required=True, metadata={"example": "2012-10-24T09:30:00+02:00"})
     ends_at = Timestamp(required=True, metadata={"example": "2012-10-24T13:00:00+02:00"})
@@ -25,7 +33,7 @@ class CoChairSchema(BaseSchema):
 
 
 class TableSchema(VersionedSchema):
-    session_id = fields.String(dump_only=True)
+    session_id = fields.String(dump_only=True, metadata={"maxLength": 24})
     kind = Slug(required=True, metadata={"description": "A table-kind name from /api/v1/table-kinds.", "example": "sector"})
     kind_version = fields.Integer(dump_only=True, metadata={"description": "Version of the kind's attribute schema."})
     kind_installed = fields.Boolean(dump_only=True, metadata={
@@ -35,8 +43,9 @@ class TableSchema(VersionedSchema):
     sectors = bounded_list(Slug(), max_length=20, validate=[unique_items], metadata={"example": ["logistics"]})
     co_chairs = bounded_list(fields.Nested(CoChairSchema), max_length=10)
     schedule = fields.Nested(ScheduleSchema)
-    attributes = fields.Dict(keys=fields.String(), load_default=dict, metadata={
-        "description": "Validated by the table kind: see /api/v1/table-kinds/{kind} for its JSON Schema."})
+    attributes = fields.Dict(keys=fields.String(), load_default=dict, validate=[_at_most_attributes], metadata={
+        "description": "Validated by the table kind: see /api/v1/table-kinds/{kind} for its JSON Schema.",
+        "max_properties": MAX_ATTRIBUTES})
 
 
 class TableQueryArgsSchema(ListArgsSchema):

@@ -87,11 +87,11 @@ def discovered(app):
 
 
 def fill(rule, world):
-    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(world[m.group(1)]), rule)
+    return re.sub(r"<(?:[^:>]+:)?(\w+)>", lambda m: str(world[m.group(1)]), rule)
 
 
 def openapi_path(rule):
-    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule)
+    return re.sub(r"<(?:[^:>]+:)?(\w+)>", r"{\1}", rule)
 
 
 @pytest.fixture

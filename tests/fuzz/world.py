@@ -1,0 +1,76 @@
+"""What one fuzzing test works on: the app, a fresh embedded store with the demo data, and who calls."""
+from bson import ObjectId
+from bson.errors import InvalidId
+
+from api.auth.bootstrap import create_partner_client
+from api.auth.resource import clients, users
+from api.auth.tokens import issue_access_token
+from api.core import resource as services
+from api.core.permissions import ADMIN, PARTNER, Identity
+from api.demo import DEMO_LOADER, load_demo
+from api.extensions import connect_database
+from api.organisations.resource import organisations
+from api.seminars.resource import seminars
+from api.sessions.resource import sessions
+from api.storage import prepare_storage
+from api.tables.resource import tables
+
+ROLES = ("admin", "partner")
+# The partner acts for this demo organisation, which manages three others of the directory.
+PARTNER_ORGANISATION = "Marche Internazionale – Agenzia regionale per la promozione delle imprese"
+USER_EMAIL = "fuzz.user@example.org"
+USER_PASSWORD = "a long fuzzing passphrase"
+
+SUMMARY = {name: 1 for name in ("version", "session_id", "kind", "attributes", "status", "managed_by", "timezone",
+                                 "starts_on", "ends_on", "deleted_at")}
+# Collection segment of a path → the resource it names.
+RESOURCES = {resource.name: resource for resource in (sessions, organisations, tables, seminars, users, clients)}
+
+
+class World:
+    """A fresh store per test, so that every fuzzed operation starts from the same demo state."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def reset(self):
+        """Replace the store with a new one holding the demo data, one user and one client credential."""
+        backend = connect_database(self.app.config)
+        prepare_storage(self.app, backend)
+        with self.app.app_context():
+            load_demo()
+            self.session_id = str(sessions.collection.find_one({"number": 21})["_id"])
+            self.organisation_ids = sorted(str(o["_id"]) for o in organisations.collection.find({}, {"_id": 1}))
+            self.partner_organisation_id = str(organisations.collection.find_one({"name": PARTNER_ORGANISATION})["_id"])
+            self.managed_ids = sorted(str(o["_id"]) for o in organisations.collection.find(
+                {"managed_by": self.partner_organisation_id}, {"_id": 1}))
+            self.user_id = str(services.create(users, {
+                "email": USER_EMAIL, "password": USER_PASSWORD, "display_name": "Fuzzing user",
+                "roles": [PARTNER], "organisation_id": self.partner_organisation_id}, DEMO_LOADER)["_id"])
+            self.client_id, self.client_secret = create_partner_client(self.partner_organisation_id, "Fuzzing CRM")
+            self.client_key = str(clients.collection.find_one({"client_id": self.client_id})["_id"])
+            self.headers = {role: {"Authorization": f"Bearer {issue_access_token(identity)}"}
+                            for role, identity in self.identities().items()}
+        self.idempotency_keys = {}
+        return self
+
+    def identities(self):
+        return {
+            "admin": Identity(sub="user:fuzz-admin", roles=frozenset({ADMIN})),
+            "partner": Identity(sub="user:fuzz-partner", roles=frozenset({PARTNER}),
+                                organisation_id=self.partner_organisation_id),
+        }
+
+    # Looking things up in the store ---------------------------------------------------------------
+
+    def find(self, resource, resource_id, *, summary=False, **query):
+        """The stored document with this id (deleted ones too), or None; with summary, only the fields
+        that say where it is and what state it is in."""
+        try:
+            object_id = ObjectId(resource_id)
+        except (InvalidId, TypeError):
+            return None
+        return resource.collection.find_one({"_id": object_id, **query}, SUMMARY if summary else None)
+
+    def items_of(self, resource, **query):
+        return [str(doc["_id"]) for doc in resource.collection.find({"deleted_at": None, **query}, {"_id": 1}).sort("_id")]
