@@ -82,6 +82,8 @@ def create_app(test_config=None):
     for blueprint in (*api_blueprints, *plugin_blueprints):
         api.register_blueprint(blueprint)
     document_table_kinds(api.spec, app.extensions["taskforce_plugins"])
+    from api.core.schemas import finish_merge_patches
+    finish_merge_patches(api.spec)
 
     from api.cli import register_commands
     from api.storage import prepare_storage

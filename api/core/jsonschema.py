@@ -27,10 +27,13 @@ def extra_keywords(self, field, **kwargs):
     """apispec attribute function: the keywords our own fields imply, plus metadata["json_schema"]."""
     out = {}
     if isinstance(field, f.LocalisedText):
-        out.update({"propertyNames": LANGUAGE_KEY, "maxProperties": 20})
-        if not field.metadata.get("merge_patch"):
-            # A patch's entries are merged into the current text: `{}` changes nothing.
-            out["minProperties"] = 1
+        if field.metadata.get("merge_patch"):
+            # A patch's entries are merged into the current text (`{}` changes nothing): a language code sets
+            # or, with null, removes its text; any other name can only be null (removing nothing).
+            entry = kwargs.get("ret", {}).get("additionalProperties", {})
+            out.update({"patternProperties": {LANGUAGE_KEY["pattern"]: entry}, "additionalProperties": {"type": "null"}})
+        else:
+            out.update({"propertyNames": LANGUAGE_KEY, "maxProperties": 20, "minProperties": 1})
     elif isinstance(field, f.CountryCode):
         out["pattern"] = COUNTRY_CODE
     elif isinstance(field, f.RegionCode):

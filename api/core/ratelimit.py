@@ -60,16 +60,18 @@ def hit(limit, key, now=None):
     now = time.time() if now is None else now
     window = int(now // limit.seconds)
     window_end = (window + 1) * limit.seconds
+    # The counter outlives its window by one more window, so that it cannot expire between the update
+    # and the read of its count (a slow request near the end of a short window).
+    expires_at = dt.datetime.fromtimestamp(window_end + limit.seconds, dt.timezone.utc).replace(tzinfo=None)
     counter = RateCounter._get_collection().find_one_and_update(
-        {"key": key, "window": window},
-        {"$inc": {"count": 1},
-         "$setOnInsert": {"expires_at": dt.datetime.fromtimestamp(window_end, dt.timezone.utc).replace(tzinfo=None)}},
+        {"key": key, "window": window}, {"$inc": {"count": 1}, "$setOnInsert": {"expires_at": expires_at}},
         upsert=True, return_document=ReturnDocument.AFTER)
-    remaining = max(limit.count - counter["count"], 0)
+    count = counter["count"] if counter else 1
+    remaining = max(limit.count - count, 0)
     reset = max(math.ceil(window_end - now), 1)
     headers = {"RateLimit-Policy": limit.policy_header(),
                "RateLimit": f"limit={limit.count}, remaining={remaining}, reset={reset}"}
-    if counter["count"] > limit.count:
+    if count > limit.count:
         raise RateLimited(f"Limit of {limit.text} reached; retry in {reset} s.",
                           headers={**headers, "Retry-After": str(reset)})
     return headers

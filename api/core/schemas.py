@@ -84,20 +84,33 @@ class EmptySchema(BaseSchema):
 _PATCH_SCHEMAS = {}
 
 
-def merge_patch_schema(schema_cls):
+def merge_patch_schema(schema_cls, *, nested=False):
     """Return the schema of an RFC 7396 merge patch of schema_cls's documents (for the documentation).
 
     A patch names any subset of the fields. A field the document may lack can be `null`, which removes
     it; a required one cannot be removed. An object value is merged into the current one, so its own
     fields are a patch too; a list value replaces the current list whole, so its items are complete.
+    Inside such a nested object any other member may be null too: removing what is not there changes
+    nothing (the patch's own top level still refuses unknown fields).
     """
-    if schema_cls in _PATCH_SCHEMAS:
-        return _PATCH_SCHEMAS[schema_cls]
+    key = (schema_cls, nested)
+    if key in _PATCH_SCHEMAS:
+        return _PATCH_SCHEMAS[key]
     declared = {name: _patch_field(field) for name, field in schema_cls._declared_fields.items()}
     name = schema_cls.__name__.removesuffix("Schema") + "PatchSchema"
-    patch_cls = type(name, (BaseSchema,), {**declared, "__doc__": f"A JSON merge patch of {schema_cls.__name__}."})
-    _PATCH_SCHEMAS[schema_cls] = patch_cls
+    attributes = {**declared, "__doc__": f"A JSON merge patch of {schema_cls.__name__}."}
+    if nested:
+        attributes["Meta"] = type("Meta", (BaseSchema.Meta,), {"unknown": ma.INCLUDE})
+    patch_cls = type(name, (BaseSchema,), attributes)
+    _PATCH_SCHEMAS[key] = patch_cls
     return patch_cls
+
+
+def finish_merge_patches(spec):
+    """In the document, let the unknown members of nested merge-patch objects be null only."""
+    for name, component in spec.components.schemas.items():
+        if name.endswith("Patch") and isinstance(component, dict) and component.get("additionalProperties") is True:
+            component["additionalProperties"] = {"type": "null"}
 
 
 def _patch_field(field):
@@ -111,7 +124,7 @@ def _patch_field(field):
         if "enum" in patch.metadata:
             patch.metadata["enum"] = [*patch.metadata["enum"], None]
     if isinstance(field, fields.Nested) and not field.many and isinstance(field.nested, type):
-        patch.nested = merge_patch_schema(field.nested)
+        patch.nested = merge_patch_schema(field.nested, nested=True)
     elif isinstance(field, fields.Dict) and field.value_field is not None:
         # A map (e.g. localised text): each entry is set or, with null, removed.
         patch.value_field = copy.copy(field.value_field)

@@ -25,7 +25,7 @@ def _by_kind(spec, registry, name, base, *, patch):
     for kind_name, kind in sorted(registry.kinds.items()):
         attributes = _component_name(kind_name) + ("Patch" if patch else "")
         if attributes not in schemas:
-            spec.components.schema(attributes, schema=merge_patch_schema(kind.schema) if patch else kind.schema)
+            spec.components.schema(attributes, schema=merge_patch_schema(kind.schema, nested=True) if patch else kind.schema)
         variant = f"{name}_{kind_name}"
         attributes_ref = {"$ref": REF.format(attributes)}
         if patch:

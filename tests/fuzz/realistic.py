@@ -346,11 +346,33 @@ class Realism:
         co_chairs = self.with_organisations(state.get("co_chairs"), "organisation_id")
         if co_chairs != state.get("co_chairs"):
             changes["co_chairs"] = co_chairs
-        attributes = state.get("attributes")
-        if not isinstance(attributes, dict):
+        kind = registry().kind(state.get("kind"))
+        if kind is None:
             return changes
+        known = set(kind.schema().fields)
+        if patch is None:
+            attributes = state.get("attributes")
+            if isinstance(attributes, dict):
+                fixed = self.attribute_references(attributes)
+                if fixed != attributes:
+                    changes["attributes"] = fixed
+            return changes
+        # A patch sets attributes of the table's kind, and when it changes the kind it removes the old
+        # kind's ones, as a client must (they are merged into the table's attributes otherwise).
+        patched = patch.get("attributes")
+        if patched is None and "attributes" in patch:
+            return changes
+        patched = patched if isinstance(patched, dict) else {}
+        update = self.attribute_references({k: v for k, v in patched.items() if k in known or v is None})
+        if state.get("kind") != stored["kind"]:
+            update.update({k: None for k in stored.get("attributes") or {} if k not in known})
+        if update != patched or ("attributes" not in patch and update):
+            changes["attributes"] = update
+        return changes
+
+    def attribute_references(self, attributes):
         fixed = dict(attributes)
-        if "agenda_items" in fixed:
+        if isinstance(fixed.get("agenda_items"), list):
             fixed["agenda_items"] = self.with_organisations(fixed["agenda_items"], "presenter_organisation_id")
         if isinstance(fixed.get("projects"), list):
             fixed["projects"] = [
@@ -358,22 +380,7 @@ class Realism:
                  "region": p["region"] if p.get("region") in _all_subdivisions() else pick(_all_subdivisions(),
                                                                                             p.get("region"))}
                 if isinstance(p, dict) else p for p in fixed["projects"]]
-        if patch is None:
-            if fixed != attributes:
-                changes["attributes"] = fixed
-            return changes
-        # A patch: set the repaired attributes; when the kind changes, remove the old kind's ones, as a
-        # client must (they are merged into the table's attributes otherwise, and the new kind refuses them).
-        patched = dict(patch.get("attributes") or {}) if isinstance(patch.get("attributes"), dict) else {}
-        update = {name: fixed[name] for name in fixed if fixed[name] != attributes[name] or name in patched}
-        kind = registry().kind(state.get("kind"))
-        if kind is not None and state.get("kind") != stored["kind"]:
-            known = set(kind.schema().fields)
-            update = {**{name: None for name in stored.get("attributes") or {} if name not in known},
-                      **{name: value for name, value in update.items() if name in known}}
-        if update != patched:
-            changes["attributes"] = update
-        return changes
+        return fixed
 
     def repair_seminars(self, state, *, parent, stored, patch):
         changes = {}
