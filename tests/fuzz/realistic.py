@@ -250,7 +250,9 @@ class Realism:
             if not text:
                 fixes[name] = None if not field.required else stored.get(name)
             elif len(text) > 20:
-                fixes[name] = dict(sorted(text.items())[:20]) | {k: None for k in sorted(text)[20:] if k in (stored.get(name) or {})}
+                # The first 20 languages stay; every other stored one is removed (the patch's own removals too).
+                kept = dict(sorted(text.items())[:20])
+                fixes[name] = kept | {k: None for k in stored.get(name) or {} if k not in kept}
         return fixes
 
     # One repair per resource: given the whole new state, return {field: value}, None removing a field.
@@ -418,3 +420,18 @@ def patch_kind(body):
             if set(attributes) & set(kind.schema().fields):
                 return name
     return None
+
+
+def credentials(case, caller):
+    """The caller's Authorization header, unless the case was generated to go without it.
+
+    A negative case may remove the required Authorization header: it must then be sent without one (and be
+    refused with 401), not with the caller's credentials added back.
+    """
+    data = getattr(getattr(case.meta, "phase", None), "data", None)
+    for mutation in getattr(data, "mutations", ()) or ():
+        removed = mutation.original_value if isinstance(mutation.original_value, list) else [mutation.original_value]
+        if mutation.parameter_location == ParameterLocation.HEADER and "required" in mutation.keywords \
+                and any(str(name).lower() == "authorization" for name in removed):
+            return {}
+    return caller

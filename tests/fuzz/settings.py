@@ -8,7 +8,7 @@ undeclared methods); FUZZ_SCENARIOS and FUZZ_STEPS size the stateful run.
 import os
 
 SEED = 20121023
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 STATEFUL_SCENARIOS = int(os.environ.get("FUZZ_SCENARIOS", str(max(5, EXAMPLES))))
 STATEFUL_STEPS = int(os.environ.get("FUZZ_STEPS", "12"))
 

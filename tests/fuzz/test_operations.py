@@ -2,6 +2,7 @@
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.fuzz.realistic import credentials
 from tests.fuzz.schema import schema
 from tests.fuzz.world import ROLES
 
@@ -13,4 +14,4 @@ from tests.fuzz.world import ROLES
 def test_operation(case, role, world, caller, fuzz_counter):
     fuzz_counter.operations.add(case.operation.label)
     fuzz_counter.cases += 1
-    case.call_and_validate(app=world.app, headers=caller)
+    case.call_and_validate(app=world.app, headers=credentials(case, caller))

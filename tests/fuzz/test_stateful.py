@@ -2,6 +2,7 @@
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
+from tests.fuzz.realistic import credentials
 from tests.fuzz.schema import schema
 from tests.fuzz.settings import SEED, STATEFUL_SCENARIOS, STATEFUL_STEPS
 from tests.fuzz.world import ROLES
@@ -31,7 +32,7 @@ def test_stateful(role, world, caller, fuzz_counter):
             fuzz_counter.scenarios += 1
 
         def get_call_kwargs(self, case):
-            return {"app": world.app, "headers": caller}
+            return {"app": world.app, "headers": credentials(case, caller)}
 
         def after_call(self, response, case):
             super().after_call(response, case)
@@ -40,7 +41,7 @@ def test_stateful(role, world, caller, fuzz_counter):
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             # The Authorization header is the caller's own (explicit), as in test_operations.
-            case.validate_response(response, additional_checks=additional_checks, headers=caller,
+            case.validate_response(response, additional_checks=additional_checks, headers=credentials(case, caller),
                                    transport_kwargs=kwargs, recorder=self.recorder)
 
     # No shrinking: a scenario replayed against a store its first run changed is not the same scenario; the
