@@ -14,6 +14,10 @@ MAX_TEXT = 5000
 MAX_SHORT = 500
 MAX_LIST = 100
 SLUG_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+# Dates and instants the API keeps: from 1900 to 9999 (an instant's year counted in UTC, where it is stored).
+FIRST_YEAR, LAST_YEAR = 1900, 9999
+YEAR_PATTERN = r"(19\d{2}|[2-9]\d{3})"
+OUT_OF_RANGE = "Out of range: from 1900-01-01T00:00:00Z to 9999-12-31T23:59:59Z."
 
 
 @lru_cache(maxsize=1)
@@ -176,9 +180,11 @@ class IsoDate(fields.String):
         try:
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
                 raise ValueError
-            dt.date.fromisoformat(value)
+            date = dt.date.fromisoformat(value)
         except ValueError:
             raise ma.ValidationError("Not a valid date (YYYY-MM-DD).") from None
+        if not FIRST_YEAR <= date.year <= LAST_YEAR:
+            raise ma.ValidationError(f"Out of range: from {FIRST_YEAR}-01-01 to {LAST_YEAR}-12-31.")
         return value
 
 
@@ -211,8 +217,12 @@ class Timestamp(fields.AwareDateTime):
         if not isinstance(value, str) or len(value) > self.MAX_LENGTH:
             raise ma.ValidationError("Not a valid RFC 3339 timestamp with offset.")
         result = super()._deserialize(value, attr, data, **kwargs)
-        if not 1900 <= result.year <= 9999:
-            raise ma.ValidationError("Year out of range.")
+        try:
+            in_utc = result.astimezone(dt.timezone.utc)
+        except OverflowError:  # past year 9999 (or before year 1) in UTC: Python cannot even hold it
+            raise ma.ValidationError(OUT_OF_RANGE) from None
+        if not (FIRST_YEAR <= result.year <= LAST_YEAR and FIRST_YEAR <= in_utc.year <= LAST_YEAR):
+            raise ma.ValidationError(OUT_OF_RANGE)
         return result
 
 

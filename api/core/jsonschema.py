@@ -43,11 +43,14 @@ def extra_keywords(self, field, **kwargs):
     elif isinstance(field, f.ObjectIdString):
         out["pattern"] = "^[0-9a-fA-F]{24}$"
     elif isinstance(field, f.IsoDate):
-        out.update({"format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$", "maxLength": 10})
+        out.update({"format": "date", "pattern": rf"^{f.YEAR_PATTERN}-\d{{2}}-\d{{2}}$", "maxLength": 10})
     elif isinstance(field, f.IsoTime):
         out["pattern"] = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
     elif isinstance(field, f.Timestamp):
-        out.update({"format": "date-time", "maxLength": f.Timestamp.MAX_LENGTH})
+        # The pattern bounds the year as written; the instant must also lie within those years in UTC.
+        out.update({"format": "date-time", "maxLength": f.Timestamp.MAX_LENGTH, "pattern": f"^{f.YEAR_PATTERN}-"})
+        if not field.dump_only and "description" not in field.metadata:
+            out["description"] = f"RFC 3339 with offset. {f.OUT_OF_RANGE}"
     elif isinstance(field, f.TimeZoneName):
         out["pattern"] = TIME_ZONE
     elif isinstance(field, ma_fields.URL):

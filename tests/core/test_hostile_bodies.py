@@ -409,3 +409,57 @@ def test_a_100k_item_array_is_refused_with_a_short_answer(endpoints, harness, sp
             harness.failures.append(f"{where}: a {len(response.get_data())}-byte answer to one oversized list")
 
     harness.check()
+
+
+# Dates and instants beyond what is kept: 1900 to 9999, an instant's year counted in UTC --------------
+
+OUT_OF_RANGE = {
+    "date": ["1899-12-31", "0001-01-01", "10000-01-01"],
+    "date-time": ["9999-12-31T23:00:00-05:00",  # year 10000 in UTC: past what Python's datetime can hold
+                  "1900-01-01T00:30:00+01:00",  # 1899 in UTC
+                  "1899-12-31T23:00:00+00:00", "0001-01-01T00:00:00+00:00", "10000-01-01T00:00:00Z"],
+}
+
+
+def temporal_fields(spec, schema, prefix=""):
+    """Yield (dotted path, format) of every date or date-time field a client may send, nested ones too."""
+    for name, prop in properties_of(spec, schema).items():
+        prop = resolve(spec, prop) if "$ref" in prop else prop
+        if prop.get("readOnly"):
+            continue
+        if prop.get("format") in OUT_OF_RANGE:
+            yield prefix + name, prop["format"]
+        for part in [prop, *prop.get("anyOf", []), *prop.get("oneOf", [])]:
+            if "$ref" in part or "properties" in part:
+                yield from temporal_fields(spec, part, f"{prefix}{name}.")
+
+
+def with_value(body, path, value):
+    """body with the field at a dotted path set (the objects on the way copied, or made)."""
+    head, _, rest = path.partition(".")
+    if not rest:
+        return {**body, head: value}
+    return {**body, head: with_value(body.get(head) if isinstance(body.get(head), dict) else {}, rest, value)}
+
+
+def test_dates_and_instants_out_of_range_are_refused(endpoints, harness, spec):
+    tried = set()
+    for endpoint in body_endpoints(endpoints):
+        schema = spec["paths"][openapi_path(endpoint.collection)]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        for path, kind in set(temporal_fields(spec, schema)):
+            tried.add(path)
+            for value in OUT_OF_RANGE[kind]:
+                harness.send(endpoint, body=with_value(harness.valid_body(endpoint), path, value))
+
+    assert {"starts_on", "ends_on", "starts_at", "ends_at", "schedule.starts_at", "schedule.ends_at"} <= tried
+    harness.check()
+
+
+def test_an_instant_past_year_9999_in_utc_is_a_422_on_its_field(client, admin, world):
+    body = {**seminar_body(world), "starts_at": "9999-12-31T23:00:00-05:00"}
+
+    response = client.post(f"/api/v1/sessions/{world['session_id']}/seminars", json=body, headers=admin)
+
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["starts_at"] == ["Out of range: from 1900-01-01T00:00:00Z to "
+                                                          "9999-12-31T23:59:59Z."]
