@@ -75,11 +75,12 @@ def create_app(test_config=None):
 
     api_blueprints = (auth_blp, users_blp, clients_blp, sessions_blp, tables_blp, seminars_blp, kinds_blp,
                       organisations_blp)
-    plugin_blueprints = load_plugins(app, (health.blp, docs.blp, *api_blueprints))
     app.register_error_handler(OAuthError, oauth_error_response)
     app.register_blueprint(health.blp)
     app.register_blueprint(docs.blp)
-    for blueprint in (*api_blueprints, *plugin_blueprints):
+    for blueprint in api_blueprints:
+        api.register_blueprint(blueprint)
+    for blueprint in load_plugins(app, (health.blp, docs.blp, *api_blueprints)):
         api.register_blueprint(blueprint)
     document_table_kinds(api.spec, app.extensions["taskforce_plugins"])
     from api.core.schemas import finish_merge_patches

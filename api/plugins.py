@@ -1,11 +1,13 @@
 """The plugin manager: discovery through the `taskforce` entry points, isolation of broken plugins,
 the table-kind registry, plugin blueprints and table events."""
 import logging
+import re
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 
 import pluggy
-from flask import current_app
+from flask import Flask, current_app
+from werkzeug.exceptions import HTTPException
 
 from api import hookspecs
 from api.tables.kinds import InvalidKind, TableKind
@@ -32,13 +34,15 @@ class PluginBroken(Exception):
 class PluginRegistry:
     """The plugins loaded into one app, the table kinds they provide and their hooks."""
 
-    def __init__(self, reserved_blueprint_names=()):
+    def __init__(self, reserved_blueprint_names=(), core_routes=None):
         self.manager = pluggy.PluginManager(hookspecs.PROJECT)
         self.manager.add_hookspecs(hookspecs)
         self.kinds = {}
         self.reports = []
         # Flask refuses a second blueprint with a taken name by failing start-up: refuse the plugin instead.
         self.blueprint_names = set(reserved_blueprint_names)
+        # Werkzeug would let a plugin's route answer in place of a core one at the same address: refuse it.
+        self.core_routes = core_routes
 
     @property
     def hook(self):
@@ -80,6 +84,10 @@ class PluginRegistry:
         taken = sorted(n for n in set(blueprint_names) if n in self.blueprint_names or blueprint_names.count(n) > 1)
         if taken:
             raise PluginBroken(f"blueprint name(s) {', '.join(map(repr, taken))} already taken")
+        if self.core_routes is not None:
+            shadowed = sorted({route for blueprint in blueprints for route in self.core_routes.shadowed_by(blueprint)})
+            if shadowed:
+                raise PluginBroken(f"route(s) {', '.join(shadowed)} already served by the core API")
         self.manager.register(plugin, name=name)
         self.blueprint_names.update(blueprint_names)
         for kind in declared:
@@ -96,9 +104,45 @@ class PluginRegistry:
                 log.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
 
 
+class CoreRoutes:
+    """The addresses the core API serves, to tell whether a plugin's route would take one over."""
+
+    _VARIABLE = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?\w+>")
+
+    def __init__(self, app, core_blueprint_names):
+        self.adapter = app.url_map.bind("localhost")
+        self.blueprint_names = set(core_blueprint_names) | {"static"}
+
+    def shadowed_by(self, blueprint):
+        """Return "METHOD /path" for each route of blueprint that a core route already answers."""
+        scratch = Flask("plugin-routes")
+        try:
+            scratch.register_blueprint(blueprint)
+        except Exception as error:  # a blueprint Flask cannot mount at all
+            raise PluginBroken(f"blueprint {blueprint.name!r} cannot be mounted: {error}") from None
+        shadowed = []
+        for rule in scratch.url_map.iter_rules():
+            if rule.endpoint == "static":
+                continue
+            sample = self._VARIABLE.sub(lambda m: "1" if m.group(1) in ("int", "float") else "x", rule.rule)
+            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+                try:
+                    endpoint, _ = self.adapter.match(sample, method=method)
+                except HTTPException:  # not found, another method, or a redirect: no core route answers it
+                    continue
+                if endpoint.split(".")[0] in self.blueprint_names:
+                    shadowed.append(f"{method} {rule.rule}")
+        return shadowed
+
+
 def load_plugins(app, core_blueprints=()):
-    """Discover and register the plugins of the `taskforce` entry-point group; return their blueprints."""
-    registry = PluginRegistry({blueprint.name for blueprint in core_blueprints} | set(app.blueprints))
+    """Discover and register the plugins of the `taskforce` entry-point group; return their blueprints.
+
+    The core blueprints must already be registered on app, so that a plugin route taking over one of
+    their addresses is refused.
+    """
+    core_names = {blueprint.name for blueprint in core_blueprints}
+    registry = PluginRegistry(core_names | set(app.blueprints), CoreRoutes(app, core_names) if core_names else None)
     selection = app.config.get("PLUGINS")
     blueprints = []
     for entry_point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=_load_order):
