@@ -52,8 +52,8 @@ def create_app(test_config=None):
     from api.auth.tokens import init_tokens
     from api.core.ratelimit import init_request_limit
 
+    init_request_limit(app)  # first: it authenticates the caller it counts, bad tokens included
     init_tokens(app)
-    init_request_limit(app)
 
     api = Api(app)
     api.spec.components.security_scheme("bearerAuth", {

@@ -127,16 +127,31 @@ def bearer_token():
 
 
 def attach_identity():
-    """Put the caller's identity on flask.g; a present but bad Bearer token is a 401."""
-    g.identity = None
-    token = bearer_token()
-    if token is None:
+    """Put the caller's identity on flask.g; a present but bad Bearer token is a 401.
+
+    Idempotent within a request, so that the rate limiter can authenticate first (a bad token is then
+    counted against its address) and the refusal still reaches whoever asks next.
+    """
+    refusal = g.get("token_refusal")
+    if refusal is not None:
+        raise refusal
+    if "identity" in g:
         return
+    try:
+        g.identity = _identity_of(bearer_token())
+    except Unauthorized as error:
+        g.token_refusal = error
+        raise
+
+
+def _identity_of(token):
+    if token is None:
+        return None
     claims = decode_access_token(token)
     if RevokedAccessToken._get_collection().find_one({"jti": claims.get("jti")}, {"_id": 1}):
         raise Unauthorized("The access token was revoked.",
                            headers={"WWW-Authenticate": 'Bearer realm="taskforce-api", error="invalid_token"'})
-    g.identity = identity_from_claims(claims)
+    return identity_from_claims(claims)
 
 
 def revoke_access_token(claims):

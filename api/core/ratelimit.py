@@ -7,7 +7,7 @@ import time
 import mongoengine as me
 from pymongo import ReturnDocument
 
-from api.errors import ApiError
+from api.errors import ApiError, Unauthorized
 
 _LIMIT = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(second|minute|hour|day)s?\s*$")
 _UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
@@ -81,19 +81,29 @@ UNLIMITED_PATHS = ("/healthz", "/readyz", "/metrics")
 
 
 def init_request_limit(app):
-    """Apply RATE_LIMIT to every request, per access token subject or, when anonymous, per IP."""
+    """Apply RATE_LIMIT to every request, per access token subject or, when anonymous, per IP.
+
+    A request with a bad token counts against its IP, so that guessing tokens is rate-limited too. Call
+    before the auth layer registers its own authentication, so that this runs first.
+    """
     limit = Limit.parse(app.config["RATE_LIMIT"])
     if limit is None:
         return
 
     from flask import g, request
 
+    from api.auth.tokens import attach_identity
     from api.core.permissions import current_identity
 
     @app.before_request
     def count_request():
         if request.path in UNLIMITED_PATHS or request.method == "OPTIONS":
             return
+        try:
+            attach_identity()
+        except Unauthorized:
+            g.rate_limit_headers = hit(limit, f"req:ip:{request.remote_addr}")
+            raise
         identity = current_identity()
         key = f"req:{identity.sub}" if not identity.is_anonymous else f"req:ip:{request.remote_addr}"
         g.rate_limit_headers = hit(limit, key)

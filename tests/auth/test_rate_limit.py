@@ -150,6 +150,30 @@ def test_authenticated_callers_are_counted_per_token_subject(make_app, auth):
     assert client.get("/api/v1/sessions", headers=auth("editor")).status_code == 200
 
 
+def test_requests_with_a_bad_token_are_counted_against_their_ip(make_app):
+    client = make_app(RATE_LIMIT="5/minute").test_client()
+    guess = {"Authorization": "Bearer not.a.token"}
+
+    statuses = [client.get("/api/v1/sessions", headers=guess, environ_base={"REMOTE_ADDR": "10.0.0.1"}).status_code
+                for _ in range(6)]
+    other_address = client.get("/api/v1/sessions", headers=guess, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+
+    assert statuses == [401] * 5 + [429]
+    assert other_address.status_code == 401
+    assert other_address.headers["RateLimit"].startswith("limit=5, remaining=4")
+
+
+def test_an_address_that_guessed_tokens_spent_its_anonymous_allowance_too(make_app):
+    client = make_app(RATE_LIMIT="5/minute").test_client()
+    for _ in range(5):
+        client.get("/api/v1/sessions", headers={"Authorization": "Bearer not.a.token"})
+
+    response = client.get("/api/v1/sessions")
+
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 0
+
+
 def test_healthz_is_never_limited(make_app):
     client = make_app(RATE_LIMIT="5/minute").test_client()
     for _ in range(6):
