@@ -15,6 +15,7 @@ from pymongo import ReturnDocument
 from api.auth.keys import load_keys
 from api.auth.models import RefreshToken, RevokedAccessToken
 from api.core.documents import utcnow
+from api.core.http import is_probe_or_preflight
 from api.core.permissions import Identity
 from api.errors import Unauthorized
 
@@ -126,22 +127,29 @@ def bearer_token():
     return token.strip()
 
 
+_AUTHENTICATION = "taskforce.authentication"  # this request's outcome, kept in its WSGI environ
+
+
 def attach_identity():
     """Put the caller's identity on flask.g; a present but bad Bearer token is a 401.
 
     Idempotent within a request, so that the rate limiter can authenticate first (a bad token is then
-    counted against its address) and the refusal still reaches whoever asks next.
+    counted against its address) and the refusal still reaches whoever asks next. The outcome is kept in
+    the request's environ, not on g: g lives as long as the app context, which a request may share with
+    the requests before it (a script or test inside `app.app_context()`). Probes and CORS preflights are
+    answered without looking at credentials, so they cannot be used to test tokens without being counted.
     """
-    refusal = g.get("token_refusal")
+    outcome = request.environ.get(_AUTHENTICATION)
+    if outcome is None:
+        try:
+            outcome = (None if is_probe_or_preflight() else _identity_of(bearer_token()), None)
+        except Unauthorized as refusal:
+            outcome = (None, refusal)
+        request.environ[_AUTHENTICATION] = outcome
+    identity, refusal = outcome
+    g.identity = identity
     if refusal is not None:
         raise refusal
-    if "identity" in g:
-        return
-    try:
-        g.identity = _identity_of(bearer_token())
-    except Unauthorized as error:
-        g.token_refusal = error
-        raise
 
 
 def _identity_of(token):

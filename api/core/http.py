@@ -11,6 +11,15 @@ MERGE_PATCH = "application/merge-patch+json"
 _ETAG_ITEM = re.compile(r'\s*(W/)?"([^"]*)"\s*')
 
 
+# Liveness and readiness probes, metrics scrapes and CORS preflights: answered without looking at
+# credentials, and never counted by the rate limit.
+PROBE_PATHS = ("/healthz", "/readyz", "/metrics")
+
+
+def is_probe_or_preflight():
+    return request.path in PROBE_PATHS or request.method == "OPTIONS"
+
+
 def _refuse_constant(name):
     raise ValueError(f"{name} is not valid JSON")
 

@@ -77,9 +77,6 @@ def hit(limit, key, now=None):
     return headers
 
 
-UNLIMITED_PATHS = ("/healthz", "/readyz", "/metrics")
-
-
 def init_request_limit(app):
     """Apply RATE_LIMIT to every request, per access token subject or, when anonymous, per IP.
 
@@ -93,11 +90,12 @@ def init_request_limit(app):
     from flask import g, request
 
     from api.auth.tokens import attach_identity
+    from api.core.http import is_probe_or_preflight
     from api.core.permissions import current_identity
 
     @app.before_request
     def count_request():
-        if request.path in UNLIMITED_PATHS or request.method == "OPTIONS":
+        if is_probe_or_preflight():
             return
         try:
             attach_identity()

@@ -183,3 +183,17 @@ def test_forged_token_cannot_write(app, client, admin, claims, create_session):
     response = client.delete(f"/api/v1/sessions/{session['id']}", headers={**bearer(forged), "If-Match": etag(session)})
     assert_bearer_challenge(response)
     assert client.get(f"/api/v1/sessions/{session['id']}", headers=admin).get_json()["version"] == session["version"]
+
+
+# Each request is authenticated on its own --------------------------------------------------------
+
+
+@pytest.mark.parametrize("first", ["admin", "bad token"])
+def test_requests_sharing_an_app_context_do_not_share_a_caller(app, client, admin, first):
+    """A script or test may send several requests inside one `app.app_context()`, where flask.g lives on."""
+    callers = {"admin": admin, "bad token": {"Authorization": "Bearer not.a.token"}, "nobody": {}}
+    with app.app_context():
+        client.get("/api/v1/users", headers=callers[first])
+        answers = {name: client.get("/api/v1/users", headers=headers).status_code for name, headers in callers.items()}
+
+    assert answers == {"admin": 200, "bad token": 401, "nobody": 401}

@@ -180,3 +180,14 @@ def test_healthz_is_never_limited(make_app):
         client.get("/api/v1/sessions")
     statuses = {client.get("/healthz").status_code for _ in range(10)}
     assert statuses == {200}
+
+
+@pytest.mark.parametrize("method, path", [("GET", "/healthz"), ("GET", "/readyz"), ("OPTIONS", "/api/v1/sessions")])
+def test_probes_and_preflights_ignore_credentials_so_they_cannot_test_tokens_uncounted(make_app, method, path):
+    client = make_app(RATE_LIMIT="3/minute").test_client()
+    guess = {"Authorization": "Bearer not.a.token"}
+
+    statuses = {client.open(path, method=method, headers=guess).status_code for _ in range(6)}
+
+    assert statuses == {200}
+    assert client.get("/api/v1/sessions").status_code == 200  # the address has not spent its allowance
