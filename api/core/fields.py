@@ -213,10 +213,13 @@ class Timestamp(fields.AwareDateTime):
             value = value.replace(tzinfo=dt.timezone.utc)
         return value.astimezone(dt.timezone.utc).isoformat()
 
+    # RFC 3339 §5.6 (Python's fromisoformat also takes ISO 8601's other forms: basic, week dates, a space).
+    RFC_3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+
     def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or len(value) > self.MAX_LENGTH:
+        if not isinstance(value, str) or len(value) > self.MAX_LENGTH or not self.RFC_3339.fullmatch(value):
             raise ma.ValidationError("Not a valid RFC 3339 timestamp with offset.")
-        result = super()._deserialize(value, attr, data, **kwargs)
+        result = super()._deserialize(value.upper(), attr, data, **kwargs)
         try:
             in_utc = result.astimezone(dt.timezone.utc)
         except OverflowError:  # past year 9999 (or before year 1) in UTC: Python cannot even hold it

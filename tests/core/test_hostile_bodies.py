@@ -463,3 +463,27 @@ def test_an_instant_past_year_9999_in_utc_is_a_422_on_its_field(client, admin, w
     assert response.status_code == 422
     assert response.get_json()["errors"]["starts_at"] == ["Out of range: from 1900-01-01T00:00:00Z to "
                                                           "9999-12-31T23:59:59Z."]
+
+
+def test_an_instant_in_1900_as_written_but_1899_in_utc_is_a_422_on_its_field(client, admin, create_session):
+    session = create_session(starts_on="1900-01-01", ends_on="1900-01-02", timezone="UTC")
+    body = {"title": {"it": "Apertura"}, "starts_at": "1900-01-01T00:30:00+01:00", "ends_at": "1900-01-01T03:00:00+01:00"}
+
+    response = client.post(f"/api/v1/sessions/{session['id']}/seminars", json=body, headers=admin)
+    accepted = client.post(f"/api/v1/sessions/{session['id']}/seminars",
+                           json={**body, "starts_at": "1900-01-01T01:00:00+01:00"}, headers=admin)
+
+    assert response.status_code == 422
+    assert list(response.get_json()["errors"]) == ["starts_at"]
+    assert accepted.status_code == 201, accepted.get_json()
+    assert accepted.get_json()["starts_at"] == "1900-01-01T00:00:00+00:00"
+
+
+@pytest.mark.parametrize("written", ["20121025T150000+0200", "2012-10-25 15:00:00+02:00", "2012-W43-4T15:00:00+02:00"])
+def test_an_instant_not_written_as_rfc_3339_is_refused(client, admin, world, written):
+    body = {**seminar_body(world), "starts_at": written}
+
+    response = client.post(f"/api/v1/sessions/{world['session_id']}/seminars", json=body, headers=admin)
+
+    assert response.status_code == 422
+    assert list(response.get_json()["errors"]) == ["starts_at"]
