@@ -1,14 +1,15 @@
-"""A plugin contributing a route at the address of a core one (an organisation's), which it would shadow."""
+"""A plugin contributing a route at an address a core route answers (the `sector` table kind's), which
+Werkzeug would give to the plugin: a literal segment wins over the core route's variable one."""
 from flask_smorest import Blueprint
 
 from api.hookspecs import hookimpl
 
-blp = Blueprint("shadowing", __name__, url_prefix="/api/v1/organisations")
+blp = Blueprint("shadowing", __name__, url_prefix="/api/v1/table-kinds")
 
 
-@blp.route("/<organisation_id>", methods=["GET"])
-def read(organisation_id):
-    return {"shadowed": organisation_id}
+@blp.route("/sector", methods=["GET"])
+def sector():
+    return {"shadowed": True}
 
 
 @hookimpl
