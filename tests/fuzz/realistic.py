@@ -21,7 +21,7 @@ import pycountry
 from schemathesis.core.parameters import ParameterLocation
 
 from api.auth import tokens
-from api.core.fields import LocalisedText
+from api.core.fields import FIRST_YEAR, LAST_YEAR, LocalisedText
 from api.core import resource as services
 from api.plugins import registry
 from api.sessions.models import STATUSES
@@ -329,14 +329,22 @@ class Realism:
         try:
             start, end = dt.datetime.fromisoformat(starts_at), dt.datetime.fromisoformat(ends_at)
             days = [moment.astimezone(zone).date().isoformat() for moment in (start, end)]
-            if start.tzinfo and end.tzinfo and start < end \
+            if start.tzinfo and end.tzinfo and start < end and _kept(start) and _kept(end) \
                     and all(session["starts_on"] <= day <= session["ends_on"] for day in days):
                 return starts_at, ends_at
         except (TypeError, ValueError, OverflowError):
             pass
-        start = dt.datetime.combine(dt.date.fromisoformat(session["starts_on"]), dt.time(pick([9, 10, 14, 15], seed), 30),
-                                    zone)
-        return start.isoformat(), (start + dt.timedelta(hours=2)).isoformat()
+        # Two hours from one of these, and within the years the API keeps once in UTC (on a session's first
+        # or last day of those years, in a zone far from UTC, some hours are not).
+        day = dt.date.fromisoformat(session["starts_on"])
+        hours = [9, 10, 14, 15]
+        first = hours.index(pick(hours, seed))
+        for hour in hours[first:] + hours[:first]:
+            start = dt.datetime.combine(day, dt.time(hour, 30), zone)
+            end = start + dt.timedelta(hours=2)
+            if _kept(start) and _kept(end):
+                break
+        return start.isoformat(), end.isoformat()
 
     def repair_tables(self, state, *, parent, stored, patch):
         changes = {}
@@ -410,6 +418,14 @@ class Realism:
         return {"organisation_id": organisation} if organisation != state.get("organisation_id") else {}
 
 
+def _kept(moment):
+    """Is this instant within the years the API keeps, counted in UTC?"""
+    try:
+        return FIRST_YEAR <= moment.astimezone(dt.timezone.utc).year <= LAST_YEAR
+    except OverflowError:
+        return False
+
+
 def patch_kind(body):
     """The table kind a patch is written for: the one it names, or the one whose attributes it sets."""
     if isinstance(body.get("kind"), str) and registry().kind(body["kind"]) is not None:
@@ -426,12 +442,22 @@ def credentials(case, caller):
     """The caller's Authorization header, unless the case was generated to go without it.
 
     A negative case may remove the required Authorization header: it must then be sent without one (and be
-    refused with 401), not with the caller's credentials added back.
+    refused with 401), not with the caller's credentials added back. schemathesis leaves them out itself
+    when the removal names the header; not when the mutation names it only as the required list's value.
     """
     data = getattr(getattr(case.meta, "phase", None), "data", None)
+    if case.meta is None or not case.meta.generation.mode.is_negative:
+        return caller
+    present = {name.lower() for name in case.headers or {}}
     for mutation in getattr(data, "mutations", ()) or ():
-        removed = mutation.original_value if isinstance(mutation.original_value, list) else [mutation.original_value]
-        if mutation.parameter_location == ParameterLocation.HEADER and "required" in mutation.keywords \
-                and any(str(name).lower() == "authorization" for name in removed):
+        if mutation.path or mutation.parameter_location != ParameterLocation.HEADER:
+            continue  # only top-level mutations of the headers name headers
+        if "required" not in mutation.keywords and mutation.parameter is None:
+            continue
+        original = mutation.original_value
+        removed = [mutation.parameter] if mutation.parameter is not None else \
+            (original if isinstance(original, list) else [original])
+        if any(isinstance(name, str) and name.lower() == "authorization" and "authorization" not in present
+               for name in removed):
             return {}
     return caller
