@@ -213,13 +213,19 @@ class Timestamp(fields.AwareDateTime):
             value = value.replace(tzinfo=dt.timezone.utc)
         return value.astimezone(dt.timezone.utc).isoformat()
 
-    # RFC 3339 §5.6 (Python's fromisoformat also takes ISO 8601's other forms: basic, week dates, a space).
-    RFC_3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+    # RFC 3339 §5.6, but for leap seconds (Python cannot hold second 60). Python's fromisoformat alone also
+    # takes ISO 8601's other forms (basic, week dates, a space) and carries offset minutes past 59 over.
+    RFC_3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?"
+                          r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])")
+    INVALID = "Not a valid RFC 3339 timestamp with offset (leap seconds are not kept)."
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str) or len(value) > self.MAX_LENGTH or not self.RFC_3339.fullmatch(value):
-            raise ma.ValidationError("Not a valid RFC 3339 timestamp with offset.")
-        result = super()._deserialize(value.upper(), attr, data, **kwargs)
+            raise ma.ValidationError(self.INVALID)
+        try:
+            result = super()._deserialize(value.upper(), attr, data, **kwargs)
+        except ma.ValidationError:  # a day or month that does not exist
+            raise ma.ValidationError(self.INVALID) from None
         try:
             in_utc = result.astimezone(dt.timezone.utc)
         except OverflowError:  # past year 9999 (or before year 1) in UTC: Python cannot even hold it

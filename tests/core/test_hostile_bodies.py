@@ -479,11 +479,27 @@ def test_an_instant_in_1900_as_written_but_1899_in_utc_is_a_422_on_its_field(cli
     assert accepted.get_json()["starts_at"] == "1900-01-01T00:00:00+00:00"
 
 
-@pytest.mark.parametrize("written", ["20121025T150000+0200", "2012-10-25 15:00:00+02:00", "2012-W43-4T15:00:00+02:00"])
+@pytest.mark.parametrize("written", ["20121025T150000+0200", "2012-10-25 15:00:00+02:00", "2012-W43-4T15:00:00+02:00",
+                                     "2012-10-25T15:00:00+01:60", "2012-10-25T15:00:00+01:99", "2012-10-25T24:00:00Z",
+                                     "2012-10-25T15:00:00+24:00", "2012-10-32T15:00:00Z", "2012-12-31T23:59:60Z",
+                                     "٢٠١٢-10-25T15:00:00Z"])
 def test_an_instant_not_written_as_rfc_3339_is_refused(client, admin, world, written):
     body = {**seminar_body(world), "starts_at": written}
 
     response = client.post(f"/api/v1/sessions/{world['session_id']}/seminars", json=body, headers=admin)
 
     assert response.status_code == 422
-    assert list(response.get_json()["errors"]) == ["starts_at"]
+    assert response.get_json()["errors"] == {
+        "starts_at": ["Not a valid RFC 3339 timestamp with offset (leap seconds are not kept)."]}
+
+
+@pytest.mark.parametrize("written, stored", [("2012-10-25t15:00:00.5z", "2012-10-25T15:00:00.500000+00:00"),
+                                             ("2012-10-25T17:00:00-00:00", "2012-10-25T17:00:00+00:00")])
+def test_an_instant_in_any_rfc_3339_form_is_accepted_and_shown_in_utc(client, admin, world, written, stored):
+    body = {**seminar_body(world), "starts_at": written, "ends_at": "2012-10-25T20:00:00+02:00"}
+
+    response = client.post(f"/api/v1/sessions/{world['session_id']}/seminars", json=body, headers=admin)
+
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["starts_at"] == stored
+
