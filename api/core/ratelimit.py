@@ -95,6 +95,7 @@ def init_request_limit(app):
 
     @app.before_request
     def count_request():
+        g.pop("rate_limit_headers", None)  # g outlives a request inside a shared app context
         if is_probe_or_preflight():
             return
         try:

@@ -191,3 +191,13 @@ def test_probes_and_preflights_ignore_credentials_so_they_cannot_test_tokens_unc
 
     assert statuses == {200}
     assert client.get("/api/v1/sessions").status_code == 200  # the address has not spent its allowance
+
+
+def test_a_probe_inside_a_shared_app_context_carries_no_counted_headers(make_app):
+    app = make_app(RATE_LIMIT="5/minute")
+    client = app.test_client()
+    with app.app_context():
+        client.get("/api/v1/sessions")
+        probe = client.get("/healthz")
+
+    assert "RateLimit" not in probe.headers
