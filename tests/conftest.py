@@ -1,8 +1,10 @@
 """Fixtures: an app on a fresh embedded store per test, a client, tokens by role, resource factories."""
 import itertools
 import os
+import threading
 
 import pytest
+from argon2 import PasswordHasher
 
 from api import create_app
 from api.core.permissions import Identity
@@ -29,6 +31,39 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "realmongo" in item.keywords:
             item.add_marker(skip)
+
+
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture
+def cheap_hashing(monkeypatch):
+    """Argon2 at minimal cost (about 0.2 s a hash otherwise), for tests of behaviour, not hashing strength."""
+    from api.auth import passwords
+    monkeypatch.setattr(passwords, "_hasher", CHEAP_HASHER)
+    monkeypatch.setattr(passwords, "_DUMMY_HASH", CHEAP_HASHER.hash("no account has this password"))
+
+
+@pytest.fixture
+def writers_meet_after_check(monkeypatch):
+    """Hold each organisation writer after it has read the resource and checked If-Match until another has
+    too, so that both reach the database write expecting the same version: only the write itself can then
+    tell them apart. Return the barrier (reset it before each race)."""
+    from api.organisations.resource import organisations
+    both_checked = threading.Barrier(2)
+    check = organisations.check
+
+    def check_then_wait(state, *, old, parent):
+        check(state, old=old, parent=parent)
+        if old is None:  # a create, not one of the racing writers
+            return
+        try:
+            both_checked.wait(timeout=10)
+        except threading.BrokenBarrierError:
+            pass
+
+    monkeypatch.setattr(organisations, "check", check_then_wait)
+    return both_checked
 
 
 @pytest.fixture

@@ -10,14 +10,9 @@ from tests.auth.helpers import PASSWORD, TOKEN_URL
 
 
 @pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    """Argon2 at minimal cost: these tests check behaviour, not hashing strength (about 0.2 s a hash otherwise)."""
-    from argon2 import PasswordHasher
-
-    from api.auth import passwords
-    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(passwords, "_hasher", hasher)
-    monkeypatch.setattr(passwords, "_DUMMY_HASH", hasher.hash("no account has this password"))
+def cheap_hashing(cheap_hashing):
+    """Every auth test hashes at minimal cost (the shared fixture, made automatic here)."""
+    return cheap_hashing
 
 
 @pytest.fixture

@@ -19,6 +19,8 @@ from pymongo.errors import AutoReconnect, NetworkTimeout, ServerSelectionTimeout
 
 from tests.conftest import etag, organisation_body
 
+pytestmark = pytest.mark.usefixtures("cheap_hashing")
+
 ORGS = "/api/v1/organisations"
 SESSIONS = "/api/v1/sessions"
 TOKEN_URL = "/api/v1/auth/token"
@@ -66,17 +68,6 @@ def faults():
     store = StoreFaults()
     yield store
     store.up()
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    """Argon2 at minimal cost: these tests are about faults, not hashing strength."""
-    from argon2 import PasswordHasher
-
-    from api.auth import passwords
-    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(passwords, "_hasher", hasher)
-    monkeypatch.setattr(passwords, "_DUMMY_HASH", hasher.hash("no account has this password"))
 
 
 def assert_unavailable(response):

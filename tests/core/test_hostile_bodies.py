@@ -97,7 +97,11 @@ def openapi_path(rule):
 @pytest.fixture
 def world(client, admin, create_organisation, create_session):
     """Ids of one existing resource of each kind, by path parameter name."""
-    org, session = create_organisation(), create_session()
+    return one_of_each(client, admin, create_organisation(), create_session())
+
+
+def one_of_each(client, admin, org, session):
+    """Create a user, a client credential, a table and a seminar besides org and session; return all ids."""
     ids = {"organisation_id": org["id"], "session_id": session["id"], "version": 1}
     for collection, param in (("/api/v1/users", "user_id"), ("/api/v1/clients", "client_key"),
                               ("/api/v1/sessions/<session_id>/tables", "table_id"),

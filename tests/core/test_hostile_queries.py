@@ -12,13 +12,15 @@ import pytest
 from mongomock.collection import Collection
 
 from tests.conftest import organisation_body
-from tests.core.test_hostile_bodies import RESOURCES, fill, table_body
+from tests.core.test_hostile_bodies import fill, one_of_each, table_body
 
 API = "/api/v1/"
 EXCLUDED = "/api/v1/auth/"
 ORGS = "/api/v1/organisations"
 SESSIONS = "/api/v1/sessions"
 BIG = str(2**64 + 1)
+
+pytestmark = pytest.mark.usefixtures("cheap_hashing")
 
 
 @pytest.fixture(autouse=True)
@@ -40,30 +42,12 @@ def driver_encoding(monkeypatch):
         encoding(method, positions)
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    """Argon2 at minimal cost: these tests are about input handling, not hashing strength."""
-    from argon2 import PasswordHasher
-
-    from api.auth import passwords
-    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(passwords, "_hasher", hasher)
-    monkeypatch.setattr(passwords, "_DUMMY_HASH", hasher.hash("no account has this password"))
-
-
 @pytest.fixture
 def world(client, admin, create_organisation, create_session):
     """One existing resource of each kind; path parameter name -> id."""
     org, session = create_organisation(), create_session()
     create_organisation(name="Polo Tecnologico Città di Fabriano", city="Fabriano")
-    ids = {"organisation_id": org["id"], "session_id": session["id"], "version": 1}
-    for collection, param in (("/api/v1/users", "user_id"), ("/api/v1/clients", "client_key"),
-                              ("/api/v1/sessions/<session_id>/tables", "table_id"),
-                              ("/api/v1/sessions/<session_id>/seminars", "seminar_id")):
-        response = client.post(fill(collection, ids), json=RESOURCES[collection][0](ids), headers=admin)
-        assert response.status_code == 201, response.get_json()
-        ids[param] = response.get_json()["id"]
-    return ids
+    return one_of_each(client, admin, org, session)
 
 
 def assert_problem(response, *statuses):

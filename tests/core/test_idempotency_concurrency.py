@@ -58,28 +58,28 @@ def contended_key(monkeypatch):
     return claim
 
 
-@pytest.mark.parametrize("attempt", range(5))
-def test_concurrent_retries_with_one_key_create_exactly_one_resource(app, client, admin, attempt):
-    responses = send_together(app, THREADS, lambda c: post_with_key(c, admin, f"race-{attempt}"))
-
+def assert_one_creation(responses, client, admin):
+    """One response created the resource; every other 201 replays it; one resource is stored."""
     created = [r for r in responses if r.status_code == 201]
     first = [r for r in created if "Idempotent-Replayed" not in r.headers]
     assert len(first) == 1
     assert {r.headers["Location"] for r in created} == {first[0].headers["Location"]}
     assert {r.get_json()["id"] for r in created} == {first[0].get_json()["id"]}
     assert list_total(client, admin) == 1
+
+
+@pytest.mark.parametrize("attempt", range(5))
+def test_concurrent_retries_with_one_key_create_exactly_one_resource(app, client, admin, attempt):
+    responses = send_together(app, THREADS, lambda c: post_with_key(c, admin, f"race-{attempt}"))
+
+    assert_one_creation(responses, client, admin)
 
 
 def test_retries_that_claim_the_key_at_the_same_moment_create_exactly_one_resource(app, client, admin,
                                                                                    contended_key):
     responses = send_together(app, THREADS, lambda c: post_with_key(c, admin, "claimed-together"))
 
-    created = [r for r in responses if r.status_code == 201]
-    first = [r for r in created if "Idempotent-Replayed" not in r.headers]
-    assert len(first) == 1
-    assert {r.headers["Location"] for r in created} == {first[0].headers["Location"]}
-    assert {r.get_json()["id"] for r in created} == {first[0].get_json()["id"]}
-    assert list_total(client, admin) == 1
+    assert_one_creation(responses, client, admin)
 
 
 def test_concurrent_retries_are_each_answered_201_or_409_never_an_error(app, admin):

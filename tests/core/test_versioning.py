@@ -476,27 +476,10 @@ def test_of_two_concurrent_writers_with_the_same_if_match_exactly_one_wins(app, 
 
 
 def test_two_writers_that_both_passed_the_if_match_check_still_get_one_winner(
-        app, client, admin, create_organisation, monkeypatch):
-    # Hold each writer after it has read the resource and checked If-Match until the other has too,
-    # so that both reach the database write with the same expected version: only the write itself
-    # can decide, as it must when the check and the write are not one step.
-    from api.organisations.resource import organisations
-    both_checked = threading.Barrier(2)
-    check = organisations.check
-
-    def check_then_wait(state, *, old, parent):
-        check(state, old=old, parent=parent)
-        if old is None:  # a create, not one of the racing writers
-            return
-        try:
-            both_checked.wait(timeout=5)
-        except threading.BrokenBarrierError:
-            pass
-
-    monkeypatch.setattr(organisations, "check", check_then_wait)
+        app, client, admin, create_organisation, writers_meet_after_check):
     for _ in range(20):
         org = create_organisation()
-        both_checked.reset()
+        writers_meet_after_check.reset()
 
         statuses = race_two_patches(app, item_url(org), admin, org["version"])
 

@@ -1,17 +1,11 @@
 """Fixtures of the fuzzing tests: one app per process, a fresh demo store and a caller per test."""
 import pytest
-from argon2 import PasswordHasher
 
 from api import create_app
-from api.auth import passwords
 from tests.conftest import TEST_CONFIG
 from tests.fuzz.realistic import Realism
 from tests.fuzz.schema import ACTIVE
 from tests.fuzz.world import World
-
-# Argon2 at its production cost makes each password hash take ~0.2 s; fuzzing tests behaviour, not cost.
-CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-
 
 class Counter:
     """What one fuzzing test did, reported to the run's summary (tests.fuzz.summary)."""
@@ -29,9 +23,8 @@ def fuzz_app():
 
 
 @pytest.fixture
-def world(fuzz_app, monkeypatch):
+def world(fuzz_app, cheap_hashing):
     """A fresh embedded store with the demo data, for this test only."""
-    monkeypatch.setattr(passwords, "_hasher", CHEAP_HASHER)
     return World(fuzz_app).reset()
 
 

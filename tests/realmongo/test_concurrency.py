@@ -52,26 +52,13 @@ def test_of_two_writers_with_the_same_if_match_exactly_one_wins(real_app, real_c
 
 
 def test_two_writers_that_both_passed_the_if_match_check_still_get_one_winner(real_app, real_client, real_admin,
-                                                                              monkeypatch):
+                                                                              writers_meet_after_check):
     # Both writers are held after reading the resource and checking If-Match, so only the database's
     # compare-and-set can tell them apart.
-    from api.organisations.resource import organisations
-    both_checked = threading.Barrier(2)
-    check = organisations.check
-
-    def check_then_wait(state, *, old, parent):
-        check(state, old=old, parent=parent)
-        if old is not None:
-            try:
-                both_checked.wait(timeout=10)
-            except threading.BrokenBarrierError:
-                pass
-
-    monkeypatch.setattr(organisations, "check", check_then_wait)
     for _ in range(5):
         org = real_client.post(ORGS, json=organisation_body(), headers=real_admin).get_json()
         url = f"{ORGS}/{org['id']}"
-        both_checked.reset()
+        writers_meet_after_check.reset()
 
         responses = race(real_app, [patch_city(url, real_admin, 1, "Pesaro"), patch_city(url, real_admin, 1, "Jesi")])
 

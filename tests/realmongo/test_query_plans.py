@@ -39,40 +39,28 @@ def explain(app, command):
         return database().command(SON([("explain", command), ("verbosity", "queryPlanner")]))
 
 
+def members(node, skip=()):
+    """Yield (key, value) of every dict member in a JSON tree, depth first, not descending into skipped keys."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield key, value
+            if key not in skip:
+                yield from members(value, skip)
+    elif isinstance(node, list):
+        for value in node:
+            yield from members(value, skip)
+
+
 def winning_plans(explained):
     """The winning plans in an explain answer (a find's, or each in an aggregation's stages or shards)."""
-    plans = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "winningPlan":
-                    plans.append(value)
-                elif key != "rejectedPlans":
-                    walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-    walk(explained)
-    return plans
+    return [value for key, value in members(explained, skip=("winningPlan", "rejectedPlans")) if key == "winningPlan"]
 
 
 def stages(plan):
     """Every stage of a plan tree, as dicts (classic and slot-based explain formats alike)."""
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "stage" in node:
-                found.append(node)
-            for key, value in node.items():
-                if key not in ("slotBasedPlan", "rejectedPlans"):
-                    walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-    walk(plan)
-    return found
+    found = [plan] if isinstance(plan, dict) and "stage" in plan else []
+    return found + [value for _, value in members(plan, skip=("slotBasedPlan", "rejectedPlans"))
+                    if isinstance(value, dict) and "stage" in value]
 
 
 def index_keys_used(plan):
