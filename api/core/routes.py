@@ -51,6 +51,19 @@ def problems(blp, *statuses):
     return decorator
 
 
+def linked_response(blp, status, links, **kwargs):
+    """Document a response (as `blp.alt_response` does) together with its OpenAPI links.
+
+    The links are merged into the same response object under the same status key, so the response keeps
+    its description, content and headers: a separate `@blp.doc(responses={"201": ...})` keyed by a string
+    would replace the whole response object that `alt_response` keys by the integer.
+    """
+    def decorator(func):
+        func = blp.alt_response(status, **kwargs)(func)
+        return blp.doc(responses={status: {"links": links}})(func)
+    return decorator
+
+
 def _camel(words):
     return "".join(word[:1].upper() + word[1:] for word in words.replace("-", " ").replace("_", " ").split())
 
@@ -139,8 +152,9 @@ def register_resource(blp, resource, url):
     request_body = {"required": True, "content": {JSON: {"schema": schema}}}
     create_body = {"required": True, "content": {JSON: {"schema": resource.create_schema or schema}}}
     patch_schema = merge_patch_schema(schema)
-    patch_body = {"required": True, "content": {
-        MERGE_PATCH: {"schema": patch_schema, "description": "RFC 7396 JSON merge patch."},
+    # A media type object has no description in OpenAPI: the request body carries it.
+    patch_body = {"required": True, "description": "An RFC 7396 JSON merge patch.", "content": {
+        MERGE_PATCH: {"schema": patch_schema},
         JSON: {"schema": patch_schema}}}
     if resource.example:
         request_body["content"][JSON]["example"] = resource.example
@@ -192,10 +206,10 @@ def register_resource(blp, resource, url):
             return json_response(body, 200, pagination_headers(info))
 
         @blp.doc(summary=f"Create {label}", requestBody=create_body, security=WRITE_SECURITY, parameters=[IDEMPOTENCY_KEY],
-                 operationId=ids["create"],
-                 responses={"201": {"links": _links(resource, ids, "body", *item_links)}})
-        @blp.alt_response(201, schema=schema, success=True, headers={**ETAG_HEADER, **LOCATION_HEADER},
-                          description=f"The created {label}.")
+                 operationId=ids["create"])
+        @linked_response(blp, 201, _links(resource, ids, "body", *item_links),
+                         schema=schema, success=True, headers={**ETAG_HEADER, **LOCATION_HEADER},
+                         description=f"The created {label}.")
         @problems(blp, 400, 401, 403, 409, 413, 415, 422, *nested_errors)
         def post(self, **path):
             identity = current_identity()
@@ -223,9 +237,9 @@ def register_resource(blp, resource, url):
 
     @blp.route(item_url, endpoint=item_endpoint)
     class Item(MethodView):
-        @blp.doc(summary=f"Read {label}", parameters=[IF_NONE_MATCH], security=read_security, operationId=ids["read"],
-                 responses={"200": {"links": _links(resource, ids, "body", "replace", "update", "delete")}})
-        @blp.alt_response(200, schema=schema, success=True, headers=ETAG_HEADER, description=f"The {label}.")
+        @blp.doc(summary=f"Read {label}", parameters=[IF_NONE_MATCH], security=read_security, operationId=ids["read"])
+        @linked_response(blp, 200, _links(resource, ids, "body", "replace", "update", "delete"),
+                         schema=schema, success=True, headers=ETAG_HEADER, description=f"The {label}.")
         @blp.alt_response(304, description="Not modified: your If-None-Match is current.")
         @problems(blp, *read_errors[:1], 404)
         def get(self, **path):
@@ -237,9 +251,9 @@ def register_resource(blp, resource, url):
             return answer(stored)
 
         @blp.doc(summary=f"Replace {label}", requestBody=request_body, parameters=[IF_MATCH], security=WRITE_SECURITY,
-                 operationId=ids["replace"],
-                 responses={"200": {"links": _links(resource, ids, "body", "read", "update", "delete")}})
-        @blp.alt_response(200, schema=schema, success=True, headers=ETAG_HEADER, description=f"The new state.")
+                 operationId=ids["replace"])
+        @linked_response(blp, 200, _links(resource, ids, "body", "read", "update", "delete"),
+                         schema=schema, success=True, headers=ETAG_HEADER, description=f"The new state.")
         @problems(blp, 400, 401, 403, 404, 412, 413, 415, 422, 428)
         def put(self, **path):
             identity = current_identity()
@@ -252,9 +266,9 @@ def register_resource(blp, resource, url):
             return answer(services.replace(resource, stored, body, identity, expected_version=version, parent=parent))
 
         @blp.doc(summary=f"Update {label} with a JSON merge patch", requestBody=patch_body, parameters=[IF_MATCH],
-                 security=WRITE_SECURITY, operationId=ids["update"],
-                 responses={"200": {"links": _links(resource, ids, "body", "read", "replace", "delete")}})
-        @blp.alt_response(200, schema=schema, success=True, headers=ETAG_HEADER, description=f"The new state.")
+                 security=WRITE_SECURITY, operationId=ids["update"])
+        @linked_response(blp, 200, _links(resource, ids, "body", "read", "replace", "delete"),
+                         schema=schema, success=True, headers=ETAG_HEADER, description=f"The new state.")
         @problems(blp, 400, 401, 403, 404, 412, 413, 415, 422, 428)
         def patch(self, **path):
             identity = current_identity()
@@ -267,9 +281,9 @@ def register_resource(blp, resource, url):
             return answer(services.patch(resource, stored, body, identity, expected_version=version, parent=parent))
 
         @blp.doc(summary=f"Delete {label}", parameters=[IF_MATCH], security=WRITE_SECURITY, operationId=ids["delete"],
-                 description="Soft delete: the resource then answers 404; admins can still read its history.",
-                 responses={"204": {"links": _links(resource, ids, "request", "read")}})
-        @blp.alt_response(204, description="Deleted.", success=True)
+                 description="Soft delete: the resource then answers 404; admins can still read its history.")
+        @linked_response(blp, 204, _links(resource, ids, "request", "read"),
+                         description="Deleted.", success=True)
         @problems(blp, 401, 403, 404, 412, 428)
         def delete(self, **path):
             identity = current_identity()
@@ -317,9 +331,9 @@ def register_resource(blp, resource, url):
     class Restore(MethodView):
         @blp.doc(summary=f"Restore {label} to an earlier version", parameters=[IF_MATCH], security=WRITE_SECURITY,
                  description="Makes that version's state current as a new version (also undeletes).",
-                 operationId=ids["restore"],
-                 responses={"200": {"links": _links(resource, ids, "body", "read", "update")}})
-        @blp.alt_response(200, schema=schema, success=True, headers=ETAG_HEADER, description="The new state.")
+                 operationId=ids["restore"])
+        @linked_response(blp, 200, _links(resource, ids, "body", "read", "update"),
+                         schema=schema, success=True, headers=ETAG_HEADER, description="The new state.")
         @problems(blp, 401, 403, 404, 409, 412, 422, 428)
         def post(self, version, **path):
             identity = current_identity()

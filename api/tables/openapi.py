@@ -34,7 +34,9 @@ def _by_kind(spec, registry, name, base, *, patch):
         schemas[variant] = {
             "allOf": [
                 {"$ref": REF.format(base)},
-                {"type": "object", "properties": {"kind": {"const": kind_name}, "attributes": attributes_ref}},
+                # A one-value enum, not `const`: client generators merge it with the base's string `kind`.
+                {"type": "object", "properties": {"kind": {"type": "string", "enum": [kind_name]},
+                                                  "attributes": attributes_ref}},
             ],
             "description": (f"A merge patch of a table of kind `{kind_name}`" if patch else
                             f"A table of kind `{kind_name}`") + f" (attributes schema version {kind.version}).",
