@@ -19,28 +19,56 @@ MAX_ERROR_PATHS = 100
 MAX_MESSAGES = 20
 
 
+# RFC 9457 §3.1.3: a problem type's title does not change from occurrence to occurrence, so it belongs to the
+# type, here, not to the place that raises it. `about:blank` is titled with the HTTP status phrase (§4.2.1).
+VALIDATION = "urn:taskforce:problem:validation"
+MALFORMED_JSON = "urn:taskforce:problem:malformed-json"
+CONFLICT = "urn:taskforce:problem:conflict"
+STALE_VERSION = "urn:taskforce:problem:stale-version"
+IF_MATCH_REQUIRED = "urn:taskforce:problem:if-match-required"
+DATABASE_UNAVAILABLE = "urn:taskforce:problem:database-unavailable"
+RATE_LIMITED = "urn:taskforce:problem:rate-limited"
+PROBLEM_TITLES = {
+    VALIDATION: "Invalid fields",
+    MALFORMED_JSON: "Malformed JSON",
+    CONFLICT: "Conflict",
+    STALE_VERSION: "Stale If-Match",
+    IF_MATCH_REQUIRED: "If-Match required",
+    DATABASE_UNAVAILABLE: "Database unavailable",
+    RATE_LIMITED: "Too many requests",
+}
+
+
+def problem_title(type_, status):
+    """Return the one title of a problem type."""
+    return HTTPStatus(status).phrase if type_ == "about:blank" else PROBLEM_TITLES[type_]
+
+
 class ApiError(Exception):
     """An error the API answers with a problem document."""
 
     status = 400
     type = "about:blank"
-    title = None
 
-    def __init__(self, detail=None, *, errors=None, headers=None, title=None, type=None, status=None):
+    def __init__(self, detail=None, *, errors=None, headers=None, status=None):
         super().__init__(detail)
         if status is not None:
             self.status = status
-        if title is not None:
-            self.title = title
-        if type is not None:
-            self.type = type
-        self.detail = detail or self.title or HTTPStatus(self.status).phrase
+        self.detail = detail or self.title
         self.errors = errors
         self.headers = headers or {}
+
+    @property
+    def title(self):
+        return problem_title(self.type, self.status)
 
 
 class BadRequest(ApiError):
     status = 400
+
+
+class MalformedJson(BadRequest):
+    type = MALFORMED_JSON
 
 
 class Unauthorized(ApiError):
@@ -64,20 +92,17 @@ class NotFound(ApiError):
 
 class Conflict(ApiError):
     status = 409
-    type = "urn:taskforce:problem:conflict"
-    title = "Conflict"
+    type = CONFLICT
 
 
 class PreconditionFailed(ApiError):
     status = 412
-    type = "urn:taskforce:problem:stale-version"
-    title = "Stale If-Match"
+    type = STALE_VERSION
 
 
 class PreconditionRequired(ApiError):
     status = 428
-    type = "urn:taskforce:problem:if-match-required"
-    title = "If-Match required"
+    type = IF_MATCH_REQUIRED
 
     def __init__(self, detail="This write needs an If-Match header carrying the resource's current ETag.", **kw):
         super().__init__(detail, **kw)
@@ -89,8 +114,7 @@ class UnsupportedMediaType(ApiError):
 
 class ValidationFailed(ApiError):
     status = 422
-    type = "urn:taskforce:problem:validation"
-    title = "Invalid fields"
+    type = VALIDATION
 
     def __init__(self, errors, detail="Some fields are invalid; see errors.", **kw):
         super().__init__(detail, errors=errors, **kw)
@@ -102,8 +126,7 @@ class ValidationFailed(ApiError):
 
 class ServiceUnavailable(ApiError):
     status = 503
-    type = "urn:taskforce:problem:database-unavailable"
-    title = "Database unavailable"
+    type = DATABASE_UNAVAILABLE
 
 
 def flatten_errors(messages, prefix=""):
@@ -136,14 +159,14 @@ def _as_messages(value):
     return [str(value)]
 
 
-def problem_response(status, detail=None, *, title=None, type="about:blank", errors=None, headers=None):
-    """Build a problem+json response."""
+def problem_response(status, detail=None, *, type="about:blank", errors=None, headers=None):
+    """Build a problem+json response, titled by its type."""
     detail = detail or HTTPStatus(status).description
     if errors is not None and len(errors) > MAX_ERROR_PATHS:
         detail = f"{detail} The first {MAX_ERROR_PATHS} of {len(errors)} invalid fields are listed."
     body = {
         "type": type,
-        "title": title or HTTPStatus(status).phrase,
+        "title": problem_title(type, status),
         "status": status,
         "detail": _clip(detail),
     }
@@ -175,8 +198,7 @@ def _bounded_errors(errors):
 
 
 def handle_api_error(error):
-    return problem_response(error.status, error.detail, title=error.title, type=error.type,
-                            errors=error.errors, headers=error.headers)
+    return problem_response(error.status, error.detail, type=error.type, errors=error.errors, headers=error.headers)
 
 
 def handle_http_exception(error):
@@ -204,18 +226,17 @@ def handle_http_exception(error):
     for name, value in error.get_headers():
         if name.lower() != "content-type":
             headers[name] = value
-    type_ = "urn:taskforce:problem:validation" if status == 422 else "about:blank"
+    type_ = VALIDATION if status == 422 else "about:blank"
     return problem_response(status, detail, type=type_, errors=errors, headers=headers)
 
 
 def handle_validation_error(error):
-    return problem_response(422, "Some fields are invalid; see errors.", title="Invalid fields",
-                            type="urn:taskforce:problem:validation", errors=flatten_errors(error.messages))
+    return problem_response(422, "Some fields are invalid; see errors.", type=VALIDATION,
+                            errors=flatten_errors(error.messages))
 
 
 def handle_duplicate(error):
-    return problem_response(409, "A resource with the same unique value already exists.",
-                            title="Conflict", type="urn:taskforce:problem:conflict")
+    return problem_response(409, "A resource with the same unique value already exists.", type=CONFLICT)
 
 
 DATABASE_DOWN_ERRORS = (ConnectionFailure, ServerSelectionTimeoutError, ExecutionTimeout, WTimeoutError, NetworkTimeout)
@@ -226,8 +247,7 @@ def handle_database_error(error):
         return handle_duplicate(error)
     if isinstance(error, DATABASE_DOWN_ERRORS):
         log.warning("database unavailable: %s", type(error).__name__)
-        return problem_response(503, "The database does not answer; retry later.", title="Database unavailable",
-                                type="urn:taskforce:problem:database-unavailable",
+        return problem_response(503, "The database does not answer; retry later.", type=DATABASE_UNAVAILABLE,
                                 headers={"Retry-After": DATABASE_RETRY_AFTER})
     log.exception("database error")
     return problem_response(500, "The server failed to process the request.")
@@ -252,8 +272,12 @@ def register_error_handlers(app):
 class ProblemSchema(ma.Schema):
     """RFC 9457 problem details."""
 
-    type = ma.fields.String(required=True, metadata={"example": "about:blank", "maxLength": 200})
-    title = ma.fields.String(required=True, metadata={"example": "Not Found", "maxLength": 200})
+    type = ma.fields.String(required=True, metadata={"example": "about:blank", "maxLength": 200, "description": (
+        "`about:blank` (titled with the HTTP status phrase) or one of: "
+        + ", ".join(f"`{type_}` ({title})" for type_, title in PROBLEM_TITLES.items())
+        + "; RFC 6749 errors of the token endpoints are `urn:ietf:rfc:6749#<error>`.")})
+    title = ma.fields.String(required=True, metadata={"example": "Not Found", "maxLength": 200,
+                                                      "description": "The same for every problem of a type."})
     status = ma.fields.Integer(required=True, metadata={"example": 404})
     detail = ma.fields.String(required=True, metadata={"example": "No resource at this address, or it is not visible to you.",
                                                        "maxLength": MAX_DETAIL})

@@ -48,7 +48,7 @@ class OAuthError(ApiError):
     """An RFC 6749 §5.2 error: `error` and `error_description`, with problem members alongside."""
 
     def __init__(self, error, description, status=400, headers=None):
-        super().__init__(description, status=status, headers=headers, title=error)
+        super().__init__(description, status=status, headers=headers)
         self.error = error
 
 

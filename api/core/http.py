@@ -4,7 +4,7 @@ import re
 
 from flask import current_app, request
 
-from api.errors import BadRequest, PreconditionFailed, PreconditionRequired, UnsupportedMediaType
+from api.errors import MalformedJson, PreconditionFailed, PreconditionRequired, UnsupportedMediaType
 
 JSON = "application/json"
 MERGE_PATCH = "application/merge-patch+json"
@@ -37,13 +37,12 @@ def read_json_body(content_types=(JSON,)):
         text = raw.decode("utf-8")
         body = json.loads(text, parse_constant=_refuse_constant)
     except RecursionError:
-        raise BadRequest("The JSON body is nested too deeply.", title="Malformed JSON") from None
+        raise MalformedJson("The JSON body is nested too deeply.") from None
     except (ValueError, UnicodeDecodeError) as error:
-        raise BadRequest(f"The body is not valid JSON: {str(error)[:200]}", title="Malformed JSON") from None
+        raise MalformedJson(f"The body is not valid JSON: {str(error)[:200]}") from None
     if "\\u" in text and _has_lone_surrogate(body):
         # A "\ud800" escape decodes to text no UTF-8 response or BSON document can carry.
-        raise BadRequest("The JSON body escapes a lone UTF-16 surrogate: not valid Unicode text.",
-                         title="Malformed JSON")
+        raise MalformedJson("The JSON body escapes a lone UTF-16 surrogate: not valid Unicode text.")
     return body
 
 

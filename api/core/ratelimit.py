@@ -7,7 +7,7 @@ import time
 import mongoengine as me
 from pymongo import ReturnDocument
 
-from api.errors import ApiError, Unauthorized
+from api.errors import RATE_LIMITED, ApiError, Unauthorized
 
 _LIMIT = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(second|minute|hour|day)s?\s*$")
 _UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
@@ -15,8 +15,7 @@ _UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 
 class RateLimited(ApiError):
     status = 429
-    type = "urn:taskforce:problem:rate-limited"
-    title = "Too many requests"
+    type = RATE_LIMITED
 
 
 class RateCounter(me.Document):
