@@ -6,9 +6,10 @@ distribution, e.g. in its ``pyproject.toml``::
     [project.entry-points.taskforce]
     tourism_showcase = "taskforce_tourism"
 
-and implementing some of the hooks below with the ``hookimpl`` marker::
+and implementing some of the hooks below with the ``hookimpl`` marker, imported (like everything a plugin
+uses) from ``api.plugin_api``, the one module plugins may import::
 
-    from api.hookspecs import hookimpl, TableKind
+    from api.plugin_api import TableKind, hookimpl
 
     @hookimpl
     def register_table_kinds():

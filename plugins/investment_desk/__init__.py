@@ -5,9 +5,8 @@ import marshmallow as ma
 import pycountry
 from marshmallow import Schema, fields, validate
 
-from api.core.fields import LocalisedText, RegionCode, Slug, StrictInteger, Text, bounded_list
-from api.hookspecs import TableKind, hookimpl
-from api.organisations.fields import OrganisationId
+from api.plugin_api import (LocalisedText, OrganisationId, RegionCode, Slug, StrictInteger, TableKind, Text,
+                            bounded_list, hookimpl)
 
 STAGES = ("idea", "feasibility", "seeking_partners", "financing", "execution")
 

@@ -4,9 +4,7 @@ A template for outside plugins: one marshmallow schema for the attributes, one T
 """
 from marshmallow import Schema, fields, validate
 
-from api.core.fields import LocalisedText, Text, bounded_list, unique_items
-from api.hookspecs import TableKind, hookimpl
-from api.organisations.fields import OrganisationId
+from api.plugin_api import LocalisedText, OrganisationId, TableKind, Text, bounded_list, hookimpl, unique_items
 
 NACE_CODE = r"^[A-U][0-9]{2}$"
 

@@ -1,7 +1,7 @@
 """A plugin contributing a blueprint named like a core one ("tables"), which Flask cannot register twice."""
 from flask_smorest import Blueprint
 
-from api.hookspecs import hookimpl
+from api.plugin_api import hookimpl
 
 blp = Blueprint("tables", __name__, url_prefix="/api/v1/tourism-tables")
 

@@ -1,7 +1,7 @@
 """A plugin contributing a blueprint outside /api/v1/ (and a kind, which must not be installed either)."""
 from flask_smorest import Blueprint
 
-from api.hookspecs import TableKind, hookimpl
+from api.plugin_api import TableKind, hookimpl
 from taskforce_broken import NotesAttributes
 
 blp = Blueprint("broken_outside", __name__, url_prefix="/broken")

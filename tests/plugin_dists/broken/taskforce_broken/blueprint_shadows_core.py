@@ -2,7 +2,7 @@
 Werkzeug would give to the plugin: a literal segment wins over the core route's variable one."""
 from flask_smorest import Blueprint
 
-from api.hookspecs import hookimpl
+from api.plugin_api import hookimpl
 
 blp = Blueprint("shadowing", __name__, url_prefix="/api/v1/table-kinds")
 

@@ -1,5 +1,5 @@
 """A plugin declaring a second `sector` kind (the built-in plugin already provides it)."""
-from api.hookspecs import TableKind, hookimpl
+from api.plugin_api import TableKind, hookimpl
 from taskforce_broken import NotesAttributes
 
 

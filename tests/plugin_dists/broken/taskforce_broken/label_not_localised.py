@@ -1,5 +1,5 @@
 """A plugin declaring a kind whose label is a plain string, not a language map."""
-from api.hookspecs import TableKind, hookimpl
+from api.plugin_api import TableKind, hookimpl
 from taskforce_broken import NotesAttributes
 
 

@@ -1,5 +1,5 @@
 """A plugin declaring a kind at version 3 with an upgrade function from version 1 only."""
-from api.hookspecs import TableKind, hookimpl
+from api.plugin_api import TableKind, hookimpl
 from taskforce_broken import NotesAttributes
 
 

@@ -1,5 +1,5 @@
 """A plugin implementing a hook the contract does not have (a typo of register_table_kinds)."""
-from api.hookspecs import hookimpl
+from api.plugin_api import hookimpl
 
 
 @hookimpl

@@ -1,5 +1,5 @@
 """A plugin declaring a kind with version 0."""
-from api.hookspecs import TableKind, hookimpl
+from api.plugin_api import TableKind, hookimpl
 from taskforce_broken import NotesAttributes
 
 

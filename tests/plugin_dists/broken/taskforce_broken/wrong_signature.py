@@ -1,5 +1,5 @@
 """A plugin implementing table_created with an argument the hook does not pass."""
-from api.hookspecs import hookimpl
+from api.plugin_api import hookimpl
 
 
 @hookimpl

@@ -1,5 +1,5 @@
 """A plugin recording every table event it receives, so that tests can inspect them."""
-from api.hookspecs import hookimpl
+from api.plugin_api import hookimpl
 
 EVENTS = []
 

@@ -2,7 +2,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from api.hookspecs import hookimpl
+from api.plugin_api import hookimpl
 
 blp = Blueprint("tourism_desk", __name__, url_prefix="/api/v1/tourism-desk",
                 description="Opening hours of the tourism desk (a plugin's route).")

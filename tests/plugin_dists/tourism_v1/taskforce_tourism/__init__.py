@@ -1,8 +1,7 @@
 """An outside plugin for the tests: the `tourism_showcase` table kind, version 1 (destinations are names)."""
 from marshmallow import Schema
 
-from api.core.fields import StrictInteger, Text, bounded_list
-from api.hookspecs import TableKind, hookimpl
+from api.plugin_api import StrictInteger, TableKind, Text, bounded_list, hookimpl
 
 
 class ShowcaseAttributes(Schema):

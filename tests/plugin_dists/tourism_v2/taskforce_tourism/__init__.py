@@ -4,8 +4,7 @@ Version 2 turns each destination from a name into an object with a name and an o
 """
 from marshmallow import Schema, fields
 
-from api.core.fields import RegionCode, StrictInteger, Text, bounded_list
-from api.hookspecs import TableKind, hookimpl
+from api.plugin_api import RegionCode, StrictInteger, TableKind, Text, bounded_list, hookimpl
 
 
 class DestinationSchema(Schema):
