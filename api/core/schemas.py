@@ -44,7 +44,9 @@ class ListArgsSchema(BaseSchema):
                              metadata={"description": f"Items per page, at most {MAX_PAGE_SIZE}."})
     sort = Text(max_length=200, metadata={"description": "Comma-separated fields, `-` for descending: `-updated_at,name`."})
     q = Text(max_length=200, metadata={"description": "Free-text search across names and localised texts, "
-                                                    "ignoring case, accents and script (Latin ↔ Cyrillic)."})
+                                                    "ignoring case, accents and script (Latin ↔ Cyrillic): "
+                                                    "each word finds the words it begins, a numeral (`XXI`, "
+                                                    "`2012`) itself only."})
 
 
 def with_sort_fields(query_schema, sort_fields):

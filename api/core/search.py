@@ -4,6 +4,10 @@ Text is folded to lowercase ASCII (Cyrillic transliterated, accents dropped) and
 words; each document stores its words in `search_terms`, and `q` matches documents that have,
 for every word of the query, a stored word starting with it. Anchored prefix patterns on an
 indexed array field let MongoDB answer from the index instead of scanning the collection.
+
+Numerals (Roman like a session's "XXI", or digits) are the exception: they are kept as written and
+matched whole, so that "XXII" finds neither "XXI" nor "XXIII". They are stored marked (`#xxi`), where
+no prefix of an ordinary word reaches them.
 """
 import re
 import unicodedata
@@ -11,6 +15,9 @@ import unicodedata
 from unidecode import unidecode
 
 _WORD = re.compile(r"[a-z0-9]+")
+_TOKEN = re.compile(r"[a-z0-9']+")
+_ROMAN = re.compile(r"m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})")
+NUMERAL_MARK = "#"
 # Russian text mostly writes ё as е ("Петр", "партнер"), and romanisations write ё and йо alike as "yo"
 # or "e" ("Pyotr", "Fedor", "Yoshkar-Ola"): both fold to е before transliteration, as the "yo" below does.
 _CYRILLIC_FOLDS = (("йо", "е"), ("ё", "е"))
@@ -26,19 +33,34 @@ _ROMANISATION_FOLDS = (
 NOTHING = {"_id": {"$in": []}}
 
 
+def is_numeral(word):
+    """True for a word of digits or a Roman numeral."""
+    return word.isdigit() or (bool(word) and _ROMAN.fullmatch(word) is not None)
+
+
 def fold(text):
     """Return text as lowercase ASCII words joined by spaces."""
     text = unicodedata.normalize("NFKC", str(text)).lower()
     for old, new in _CYRILLIC_FOLDS:
         text = text.replace(old, new)
-    ascii_text = unidecode(text).lower()
-    for old, new in _ROMANISATION_FOLDS:
-        ascii_text = ascii_text.replace(old, new)
-    return " ".join(_WORD.findall(ascii_text))
+    folded = []
+    for token in _TOKEN.findall(unidecode(text).lower()):
+        if is_numeral(token):
+            # Folded like a romanised name ("x" → "ks", "ii" → "i"), "xxii" would become "xxi".
+            folded.append(token)
+            continue
+        for old, new in _ROMANISATION_FOLDS:
+            token = token.replace(old, new)
+        folded.extend(_WORD.findall(token))
+    return " ".join(folded)
 
 
 def words(text):
     return fold(text).split()
+
+
+def _term(word):
+    return NUMERAL_MARK + word if is_numeral(word) else word
 
 
 def _strings(value):
@@ -58,7 +80,7 @@ def search_terms(values):
     """Return the sorted distinct words of some values (strings, localised maps, lists of them)."""
     terms = set()
     for text in _strings(list(values)):
-        terms.update(words(text))
+        terms.update(_term(word) for word in words(text))
     return sorted(terms)
 
 
@@ -78,8 +100,17 @@ def query_for(q, field="search_terms"):
     query_words = words(q)
     if not query_words:
         return {}
-    clauses = [{field: {"$regex": "^" + re.escape(w)}} for w in dict.fromkeys(query_words)]
+    clauses = [_word_clause(w, field) for w in dict.fromkeys(query_words)]
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _word_clause(word, field):
+    prefix = {field: {"$regex": "^" + re.escape(word)}}
+    if not is_numeral(word):
+        return prefix
+    # The numeral itself, whole; or, since a short numeral may be what someone typed of a longer word ("Civ"
+    # of "Civitanova", "Mi" of "Milano"), an ordinary word starting with it.
+    return {"$or": [{field: NUMERAL_MARK + word}, prefix]}
 
 
 def reindex(resources):

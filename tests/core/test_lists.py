@@ -358,6 +358,18 @@ def test_search_finds_a_session_by_its_roman_number(client, demo):
     assert [s["number"] for s in found] == [21]
 
 
+def test_search_by_a_roman_number_does_not_find_the_session_before(client, demo, create_session):
+    create_session(number=22)
+
+    assert [s["number"] for s in search(client, "XXII", SESSIONS)] == [22]
+
+
+def test_search_by_a_roman_number_does_not_find_the_session_after(client, demo, create_session):
+    create_session(number=22)
+
+    assert [s["number"] for s in search(client, "XXI", SESSIONS)] == [21]
+
+
 def test_search_finds_a_session_by_its_number(client, demo):
     assert [s["number"] for s in search(client, "21", SESSIONS)] == [21]
 
