@@ -47,6 +47,8 @@ def create_app(test_config=None):
     backend = connect_database(config)
     register_error_handlers(app)
     _register_request_id(app)
+    from api.core.http import drop_content_type_of_bodiless
+    app.after_request(drop_content_type_of_bodiless)
     CORS(app, origins=config["CORS_ORIGINS"], expose_headers=EXPOSED_HEADERS, supports_credentials=False)
 
     from api.auth.tokens import init_tokens

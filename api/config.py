@@ -1,5 +1,6 @@
 """Settings: defaults, environment variables, and their validation."""
 import os
+from urllib.parse import urlsplit
 
 DEFAULTS = {
     "MONGODB_URI": None,
@@ -18,6 +19,7 @@ DEFAULTS = {
     "LOAD_DEMO_DATA": None,
     "PLUGINS": None,
     "LOG_LEVEL": "INFO",
+    "PUBLIC_BASE_URL": None,
 }
 
 INTEGER_SETTINGS = {"MONGODB_TIMEOUT_MS", "ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "MAX_CONTENT_LENGTH"}
@@ -50,4 +52,15 @@ def load_config(overrides=None):
         config["LOAD_DEMO_DATA"] = config["LOAD_DEMO_DATA"].lower() in ("1", "true", "yes")
     if isinstance(config["PLUGINS"], str):
         config["PLUGINS"] = [p.strip() for p in config["PLUGINS"].split(",") if p.strip()]
+    config["PUBLIC_BASE_URL"] = _public_base_url(config["PUBLIC_BASE_URL"])
     return config
+
+
+def _public_base_url(value):
+    """Return the configured public base URL without a trailing slash (None when unset)."""
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(f"PUBLIC_BASE_URL must be an http(s) URL without query or fragment, got {value!r}")
+    return value.rstrip("/")

@@ -66,6 +66,16 @@ def empty_response(status, headers=None):
     return current_app.response_class(status=status, headers=headers or {})
 
 
+def drop_content_type_of_bodiless(response):
+    """Send no Content-Type with a 204: there is no content for it to describe (RFC 9110 §8.3).
+
+    Flask gives every response its default `text/html`; Werkzeug drops it from a 304 itself, not from a 204.
+    """
+    if response.status_code == 204:
+        response.headers.pop("Content-Type", None)
+    return response
+
+
 def etag_for(version):
     return f'"{version}"'
 

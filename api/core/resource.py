@@ -239,11 +239,11 @@ def list_page(resource, args, identity, *, parent=None):
 
 
 def pagination(total, page, page_size):
-    total_pages = math.ceil(total / page_size) if total else 0
-    info = {"total": total, "total_pages": total_pages, "first_page": 1,
-            "last_page": max(total_pages, 1), "page": page}
+    # An empty list is one empty page: its first and last page, so the counts agree with the links.
+    total_pages = max(math.ceil(total / page_size), 1)
+    info = {"total": total, "total_pages": total_pages, "first_page": 1, "last_page": total_pages, "page": page}
     if page > 1:
-        info["previous_page"] = min(page - 1, max(total_pages, 1))
+        info["previous_page"] = min(page - 1, total_pages)
     if page < total_pages:
         info["next_page"] = page + 1
     return info

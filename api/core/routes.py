@@ -9,7 +9,7 @@ import json
 import marshmallow as ma
 from http import HTTPStatus
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 from flask.views import MethodView
 
 from api.core import resource as services
@@ -22,9 +22,11 @@ from api.errors import Conflict, NotFound, ValidationFailed
 ETAG_HEADER = {"ETag": {"description": "Strong entity tag: the quoted `version`.", "schema": {"type": "string"}}}
 LOCATION_HEADER = {"Location": {"description": "URL of the created resource.", "schema": {"type": "string"}}}
 PAGINATION_HEADERS = {
-    "X-Pagination": {"description": "JSON: total, total_pages, first_page, last_page, page, previous_page?, next_page?",
+    "X-Pagination": {"description": "JSON: total, total_pages, first_page, last_page, page, previous_page?, next_page?; "
+                                    "an empty list is one empty page (total_pages = last_page = 1).",
                      "schema": {"type": "string"}},
-    "Link": {"description": "RFC 8288 links: first, last, prev, next.", "schema": {"type": "string"}},
+    "Link": {"description": "RFC 8288 links: first, last, prev, next; relative to the request's URL unless the "
+                            "server is configured with its public base URL.", "schema": {"type": "string"}},
 }
 # Required: a write without it is refused with 428 Precondition Required (RFC 6585), the status made for
 # "this server requires the request to be conditional".
@@ -110,10 +112,14 @@ def pagination_headers(info):
     """Return X-Pagination and Link headers for a page."""
     links = []
     args = request.args.to_dict(flat=True)
+    # Never the request's Host header, which the client chose: the configured public address, or a reference
+    # relative to the request (RFC 8288 §3.1 resolves it against the request's URL).
+    public_base = current_app.config["PUBLIC_BASE_URL"]
+    base = f"{public_base}{request.path}" if public_base else f"{request.script_root}{request.path}"
 
     def link(page, rel):
         query = {**args, "page": page}
-        links.append(f'<{request.base_url}?{"&".join(f"{k}={_quote(v)}" for k, v in query.items())}>; rel="{rel}"')
+        links.append(f'<{base}?{"&".join(f"{k}={_quote(v)}" for k, v in query.items())}>; rel="{rel}"')
 
     link(info["first_page"], "first")
     if "previous_page" in info:
@@ -191,7 +197,8 @@ def register_resource(blp, resource, url):
     @blp.route(url, endpoint=endpoint)
     class Collection(MethodView):
         @blp.doc(summary=f"List {plural}", security=read_security, operationId=ids["list"],
-                 description=f"Paged list of {plural}; `X-Pagination` and `Link` headers describe the pages.")
+                 description=f"Paged list of {plural}; `X-Pagination` and `Link` headers describe the pages. "
+                             "Each query parameter is given at most once (a repeated one → 422).")
         @blp.arguments(query_schema, location="query", as_kwargs=False, unknown=ma.RAISE)
         @blp.alt_response(200, schema=schema(many=True), success=True, headers=PAGINATION_HEADERS,
                           description=f"A page of {plural}.")
@@ -304,7 +311,8 @@ def register_resource(blp, resource, url):
 
     @blp.route(f"{item_url}/revisions", endpoint=f"{endpoint}_revisions")
     class Revisions(MethodView):
-        @blp.doc(summary=f"List the revisions of {label}", description="Newest first.", security=WRITE_SECURITY,
+        @blp.doc(summary=f"List the revisions of {label}", security=WRITE_SECURITY,
+                 description="Newest first. Each query parameter is given at most once (a repeated one → 422).",
                  operationId=ids["revisions"])
         @blp.arguments(PageArgsSchema, location="query", as_kwargs=False, unknown=ma.RAISE)
         @blp.alt_response(200, schema=RevisionSchema(many=True), success=True, headers=PAGINATION_HEADERS,

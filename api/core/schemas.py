@@ -4,6 +4,7 @@ import re
 
 import marshmallow as ma
 from marshmallow import fields, validate
+from webargs.multidictproxy import MultiDictProxy
 
 from api.core.fields import Text, Timestamp
 
@@ -35,7 +36,26 @@ class QueryInteger(fields.Integer):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-class ListArgsSchema(BaseSchema):
+class QueryArgsSchema(BaseSchema):
+    """Query-string arguments: each given at most once."""
+
+    REPEATED = "Give this parameter once."
+
+    @ma.pre_load
+    def refuse_repeated_parameters(self, data, **kwargs):
+        # webargs hands a single-valued field the first of repeated values: `country=IT&country=RU` would
+        # silently list Italy only, answering another question than the one asked.
+        if isinstance(data, MultiDictProxy) and hasattr(data.data, "getlist"):
+            # Unknown parameters are left to `unknown=RAISE`, which names them as such.
+            known = {field.data_key or name for name, field in self.load_fields.items()}
+            repeated = {key: [self.REPEATED] for key in data.data
+                        if key in known and key not in data.multiple_keys and len(data.data.getlist(key)) > 1}
+            if repeated:
+                raise ma.ValidationError(repeated)
+        return data
+
+
+class ListArgsSchema(QueryArgsSchema):
     """Paging, sorting and free-text search: the arguments every list accepts."""
 
     page = QueryInteger(load_default=1, validate=validate.Range(min=1, max=10**6),
@@ -62,7 +82,7 @@ def with_sort_fields(query_schema, sort_fields):
     return type(query_schema.__name__, (query_schema,), {"sort": sort})
 
 
-class PageArgsSchema(BaseSchema):
+class PageArgsSchema(QueryArgsSchema):
     page = ListArgsSchema._declared_fields["page"]
     page_size = ListArgsSchema._declared_fields["page_size"]
 
