@@ -6,6 +6,8 @@ JSON merge patch, soft delete), revisions and restore. Every write is a single u
 on the version the caller saw, so two writers holding the same ETag cannot both succeed.
 """
 import datetime as dt
+import hashlib
+import json
 import logging
 import math
 import threading
@@ -18,6 +20,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from api.core import search
 from api.core.documents import Revision, utcnow
+from api.core.http import etag_for
 from api.core.permissions import Policy, refuse
 from api.errors import NotFound, PreconditionFailed, ValidationFailed, flatten_errors
 
@@ -187,9 +190,26 @@ def representation_of(resource, stored):
 
 def present(resource, stored, identity):
     """Return the representation of a stored document as this caller may see it."""
-    representation = resource.policy.redact(identity, dict(representation_of(resource, stored)), stored)
+    return present_with_etag(resource, stored, identity)[0]
+
+
+def present_with_etag(resource, stored, identity):
+    """Return the caller's representation of a stored document and its strong ETag.
+
+    The full representation's tag is the quoted version. A redacted one (the policy hid something from
+    this caller) is another representation, so it gets its own tag: the version plus a digest of what it
+    shows. A client that revalidates a copy it got anonymously after signing in then gets the full one.
+    """
+    full = representation_of(resource, stored)
+    representation = resource.policy.redact(identity, dict(full), stored)
+    variant = None if representation == full else _digest(representation)
     representation.update(stored.get(SHOWN_ONCE, {}))
-    return representation
+    return representation, etag_for(stored["version"], variant)
+
+
+def _digest(representation):
+    canonical = json.dumps(representation, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
 def sort_spec(resource, sort):
