@@ -33,7 +33,8 @@ PAGINATION_HEADERS = {
 # Required: a write without it is refused with 428 Precondition Required (RFC 6585), the status made for
 # "this server requires the request to be conditional".
 IF_MATCH = {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
-            "description": "The current ETag you were given (`\"<version>\"`); missing → 428, stale → 412. "
+            "description": "The current ETag of the representation you were given (`\"<version>\"`, or "
+                           "`\"<version>-<digest>\"` when fields are hidden from you); missing → 428, stale → 412. "
                            "Checked before If-None-Match (RFC 9110 §13.2.2)."}
 IF_NONE_MATCH = {"in": "header", "name": "If-None-Match", "required": False, "schema": {"type": "string"},
                  "description": "An ETag you hold; when current → 304 with no body."}
