@@ -429,7 +429,19 @@ def _finish_update(resource, stored, state, identity, expected_version, parent, 
     state = resource.prepare(state, old=stored, parent=parent)
     resource.check(state, old=stored, parent=parent)
     resource.policy.check_new_state(identity, state, stored, parent)
+    if _changes_nothing(resource, stored, state):
+        # A new version would only make every other holder of the ETag fail with 412 for nothing.
+        return stored
     return _write(resource, stored, state, identity, action, expected_version=expected_version, parent=parent)
+
+
+def _changes_nothing(resource, stored, state):
+    """True when storing this state would leave the resource as it is (not deleted, same stored fields)."""
+    if stored.get("deleted_at") is not None:
+        return False
+    kept = {k: v for k, v in stored.items()
+            if k not in STORAGE_META and k != SHOWN_ONCE and k != resource.parent_field}
+    return kept == state
 
 
 def delete(resource, stored, identity, *, expected_version, parent=None):
