@@ -45,6 +45,7 @@ class Revision(me.Document):
     changed_at = me.DateTimeField(required=True)
     changed_by = me.StringField()
     change = me.DictField()
+    reason = me.StringField()  # set when the server made the version itself, e.g. "kind upgrade"
     snapshot = me.DictField()
     session_id = me.StringField()
 

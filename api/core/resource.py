@@ -21,12 +21,16 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 from api.core import search
 from api.core.documents import Revision, utcnow
 from api.core.http import etag_for
-from api.core.permissions import Policy, refuse
+from api.core.permissions import Identity, Policy, refuse
 from api.errors import NotFound, PreconditionFailed, ValidationFailed, flatten_errors
 
 log = logging.getLogger(__name__)
 
 META_FIELDS = ("id", "version", "created_at", "updated_at")
+# Who changes a resource when the server itself does (e.g. upgrading a stored document's shape).
+SYSTEM = Identity(sub="system")
+# A reader that loses the race to store an upgrade reads what won; a bound in case writes keep landing.
+UPGRADE_ATTEMPTS = 3
 PENDING_REVISION = "_revision"
 # Set on a document dict after it was written, so one request renders it once (never stored).
 CACHED_REPRESENTATION = "__representation"
@@ -52,6 +56,7 @@ class Resource:
     server_fields = ()  # fields the server sets: accepted back on input, then ignored
     shown_once_fields = ()  # fields prepare() computes for the create response only, never stored
     example = None  # an example input body for the documentation
+    upgrade_reason = "shape upgrade"  # the reason the revision of a version upgrade() made gives
 
     def __init__(self):
         self.schema_instance = self.schema()
@@ -84,7 +89,10 @@ class Resource:
         return [state.get(name) for name in self.search_fields]
 
     def upgrade(self, stored):
-        """Return a stored document brought up to the current shape (for lazy migrations)."""
+        """Return a stored document brought up to the current shape (for lazy migrations).
+
+        Return the very same dict when it is current: anything else is stored as a new version.
+        """
         return stored
 
     # Storage ----------------------------------------------------------------------------------
@@ -165,9 +173,11 @@ def find_stored(resource, resource_id, *, parent=None, include_deleted=False):
     if resource.parent_field:
         query[resource.parent_field] = str(parent["_id"]) if parent else None
     stored = resource.collection.find_one(query)
+    if stored is not None:
+        stored = _up_to_date(resource, stored, query)
     if stored is None:
         raise NotFound()
-    return resource.upgrade(stored)
+    return stored
 
 
 def get_visible(resource, resource_id, identity, *, parent=None):
@@ -255,7 +265,8 @@ def list_page(resource, args, identity, *, parent=None):
     # (and the embedded store copies only ids instead of every matching document).
     ids = [doc["_id"] for doc in collection.find(query, {"_id": 1}).sort(spec).skip((page - 1) * page_size).limit(page_size)]
     by_id = {doc["_id"]: doc for doc in collection.find({"_id": {"$in": ids}})}
-    return [resource.upgrade(by_id[i]) for i in ids if i in by_id], total
+    docs = (_up_to_date(resource, by_id[i], {"deleted_at": None}) for i in ids if i in by_id)
+    return [doc for doc in docs if doc is not None], total
 
 
 def pagination(total, page, page_size):
@@ -281,9 +292,12 @@ def _diff(resource, old_repr, new_repr):
     return change
 
 
-def _revision_note(action, identity, change, when):
+def _revision_note(action, identity, change, when, reason=None):
     """What a write embeds in the document: the revision of the version it creates."""
-    return {"action": action, "changed_at": when, "changed_by": identity.sub, "change": change}
+    note = {"action": action, "changed_at": when, "changed_by": identity.sub, "change": change}
+    if reason:
+        note["reason"] = reason
+    return note
 
 
 def materialise_revision(resource, stored):
@@ -372,6 +386,13 @@ def create(resource, body, identity, *, parent=None):
 
 
 def _write(resource, old, new_state, identity, action, *, expected_version, parent=None, deleted=False):
+    """Compare-and-set the new state over the version the caller saw, record the revision, tell the resource."""
+    new = _store(resource, old, new_state, identity, action, expected_version=expected_version, deleted=deleted)
+    resource.after_write(action, new, old, parent)
+    return new
+
+
+def _store(resource, old, new_state, identity, action, *, expected_version, deleted=False, reason=None):
     """Compare-and-set the new state over the version the caller saw, then record the revision."""
     now = utcnow()
     new = {**new_state, "_id": old["_id"], "version": expected_version + 1, "created_at": old["created_at"],
@@ -381,7 +402,7 @@ def _write(resource, old, new_state, identity, action, *, expected_version, pare
         new[resource.parent_field] = old[resource.parent_field]
     new_repr = resource.represent(new)
     change = {} if deleted else _diff(resource, representation_of(resource, old), new_repr)
-    new[PENDING_REVISION] = _revision_note(action, identity, change, now)
+    new[PENDING_REVISION] = _revision_note(action, identity, change, now, reason)
     # The note of the version being replaced must reach the revisions collection first.
     materialise_revision(resource, old)
     result = resource.collection.replace_one({"_id": old["_id"], "version": expected_version}, new)
@@ -389,8 +410,51 @@ def _write(resource, old, new_state, identity, action, *, expected_version, pare
         raise PreconditionFailed("Another change landed first; fetch the resource again and retry.")
     new[CACHED_REPRESENTATION] = new_repr
     _materialise_after_write(resource, new)
-    resource.after_write(action, new, old, parent)
     return new
+
+
+def store_upgrade(resource, stored):
+    """Store a document brought up to its resource's current shape as a new version made by the system.
+
+    Return the new version, or None when there was nothing to upgrade or another write landed first.
+    A deleted document is left as it is: restoring it stores it upgraded.
+    """
+    if stored.get("deleted_at") is not None:
+        return None
+    upgraded = resource.upgrade(stored)
+    return None if upgraded is stored else _store_upgraded(resource, stored, upgraded)
+
+
+def _store_upgraded(resource, stored, upgraded):
+    # The representation changes with the shape, so the version and ETag must change with it: a client
+    # revalidating its copy gets the new shape, and the revision tells whoever mirrors the history.
+    state = {k: v for k, v in upgraded.items()
+             if k not in STORAGE_META and k != SHOWN_ONCE and k != resource.parent_field}
+    try:
+        return _store(resource, stored, state, SYSTEM, "updated", expected_version=stored["version"],
+                      reason=resource.upgrade_reason)
+    except PreconditionFailed:
+        return None
+
+
+def _up_to_date(resource, stored, query):
+    """Return the stored document in its current shape, upgraded and stored first when it was not.
+
+    Of two readers upgrading the same version, one stores the upgrade and the other reads it back (or
+    whatever landed instead); None when the document no longer matches the query. A deleted document is
+    shown upgraded but not rewritten: restoring it stores a new version anyway.
+    """
+    for _ in range(UPGRADE_ATTEMPTS):
+        upgraded = resource.upgrade(stored)
+        if upgraded is stored or stored.get("deleted_at") is not None:
+            return upgraded
+        new = _store_upgraded(resource, stored, upgraded)
+        if new is not None:
+            return new
+        stored = resource.collection.find_one({**query, "_id": stored["_id"]})
+        if stored is None:
+            return None
+    return resource.upgrade(stored)
 
 
 def ensure_can_modify(resource, stored, identity, parent=None):
