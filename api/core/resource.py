@@ -358,11 +358,19 @@ def _session_id(resource, stored):
     return None
 
 
-def create(resource, body, identity, *, parent=None):
-    """Validate, check and store a new resource with its first revision; return the stored document."""
+def create(resource, body, identity, *, parent=None, reserved_id=None):
+    """Validate, check and store a new resource with its first revision; return the stored document.
+
+    reserved_id: the id an Idempotency-Key reserved for it. When an earlier attempt with that key already
+    stored it (and its answer was lost), that resource is returned instead of creating another.
+    """
     if not resource.policy.can_create(identity, parent):
         refuse(identity)
     resource.policy.ensure_write_scope(identity)
+    if reserved_id is not None:
+        earlier = _created_earlier(resource, reserved_id)
+        if earlier is not None:
+            return earlier
     state = load_state(resource, body)
     state = resource.prepare(state, old=None, parent=parent)
     resource.check(state, old=None, parent=parent)
@@ -373,15 +381,30 @@ def create(resource, body, identity, *, parent=None):
               "search_terms": search.search_terms(resource.search_texts(state))}
     if resource.parent_field:
         stored[resource.parent_field] = str(parent["_id"])
-    stored["_id"] = ObjectId()
+    stored["_id"] = reserved_id or ObjectId()
     new_repr = resource.represent(stored)
     stored[PENDING_REVISION] = _revision_note("created", identity, _diff(resource, {}, new_repr), now)
-    resource.collection.insert_one(stored)
+    try:
+        resource.collection.insert_one(stored)
+    except DuplicateKeyError:
+        # An earlier attempt that outlived its key's lease stored the reserved id meanwhile.
+        earlier = _created_earlier(resource, reserved_id) if reserved_id is not None else None
+        if earlier is None:
+            raise
+        return earlier
     stored[CACHED_REPRESENTATION] = new_repr
     _materialise_after_write(resource, stored)
     resource.after_write("created", stored, None, parent)
     if shown_once:
         stored[SHOWN_ONCE] = shown_once
+    return stored
+
+
+def _created_earlier(resource, reserved_id):
+    """Return the resource an earlier attempt stored under this reserved id (its revision copied), or None."""
+    stored = resource.collection.find_one({"_id": reserved_id})
+    if stored is not None:
+        _materialise_after_write(resource, stored)
     return stored
 
 

@@ -207,12 +207,12 @@ def register_resource(blp, resource, url):
         def post(self, **path):
             identity = current_identity()
 
-            def handler():
+            def handler(reserved_id):
                 parent = load_parent(resource, path)
                 if not resource.policy.can_create(identity, parent):
                     refuse(identity)
                 body = read_json_body()
-                stored = services.create(resource, body, identity, parent=parent)
+                stored = services.create(resource, body, identity, parent=parent, reserved_id=reserved_id)
                 return answer(stored, 201)
 
             if identity.is_anonymous:
