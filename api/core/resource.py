@@ -200,7 +200,9 @@ def representation_of(resource, stored):
 
 def present(resource, stored, identity):
     """Return the representation of a stored document as this caller may see it."""
-    return present_with_etag(resource, stored, identity)[0]
+    representation = _redacted(resource, stored, identity)
+    representation.update(stored.get(SHOWN_ONCE, {}))
+    return representation
 
 
 def present_with_etag(resource, stored, identity):
@@ -210,11 +212,14 @@ def present_with_etag(resource, stored, identity):
     this caller) is another representation, so it gets its own tag: the version plus a digest of what it
     shows. A client that revalidates a copy it got anonymously after signing in then gets the full one.
     """
-    full = representation_of(resource, stored)
-    representation = resource.policy.redact(identity, dict(full), stored)
-    variant = None if representation == full else _digest(representation)
+    representation = _redacted(resource, stored, identity)
+    variant = None if representation == representation_of(resource, stored) else _digest(representation)
     representation.update(stored.get(SHOWN_ONCE, {}))
     return representation, etag_for(stored["version"], variant)
+
+
+def _redacted(resource, stored, identity):
+    return resource.policy.redact(identity, dict(representation_of(resource, stored)), stored)
 
 
 def _digest(representation):
