@@ -456,11 +456,9 @@ def store_upgrade(resource, stored):
 def _store_upgraded(resource, stored, upgraded):
     # The representation changes with the shape, so the version and ETag must change with it: a client
     # revalidating its copy gets the new shape, and the revision tells whoever mirrors the history.
-    state = {k: v for k, v in upgraded.items()
-             if k not in STORAGE_META and k != SHOWN_ONCE and k != resource.parent_field}
     try:
-        return _store(resource, stored, state, SYSTEM, "updated", expected_version=stored["version"],
-                      reason=resource.upgrade_reason)
+        return _store(resource, stored, _state_of(resource, upgraded), SYSTEM, "updated",
+                      expected_version=stored["version"], reason=resource.upgrade_reason)
     except PreconditionFailed:
         return None
 
@@ -529,18 +527,18 @@ def _finish_update(resource, stored, state, identity, expected_version, parent, 
 
 def _changes_nothing(resource, stored, state):
     """True when storing this state would leave the resource as it is (not deleted, same stored fields)."""
-    if stored.get("deleted_at") is not None:
-        return False
-    kept = {k: v for k, v in stored.items()
-            if k not in STORAGE_META and k != SHOWN_ONCE and k != resource.parent_field}
-    return kept == state
+    return stored.get("deleted_at") is None and _state_of(resource, stored) == state
+
+
+def _state_of(resource, stored):
+    """The part of a stored document a write replaces: all but the storage fields and the parent's id."""
+    return {k: v for k, v in stored.items() if k not in STORAGE_META and k != SHOWN_ONCE and k != resource.parent_field}
 
 
 def delete(resource, stored, identity, *, expected_version, parent=None):
     """Soft delete: the resource answers 404 from now on; its history stays."""
     _prepare_change(resource, stored, identity, parent)
-    state = {k: v for k, v in stored.items() if k not in STORAGE_META and k != resource.parent_field}
-    return _write(resource, stored, state, identity, "deleted", expected_version=expected_version,
+    return _write(resource, stored, _state_of(resource, stored), identity, "deleted", expected_version=expected_version,
                   parent=parent, deleted=True)
 
 

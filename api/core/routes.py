@@ -19,10 +19,10 @@ from api.core.permissions import current_identity, refuse
 from api.core.schemas import PageArgsSchema, RevisionSchema, merge_patch_schema, with_sort_fields
 from api.errors import Conflict, NotFound, ValidationFailed
 
-ETAG_HEADER = {"ETag": {"description": "Strong entity tag of this representation: the quoted `version` (`\"3\"`). A "
-                                      "representation with fields hidden from the caller (e.g. an organisation without "
-                                      "`contacts` for an anonymous caller) has its own tag: the version, a hyphen and a "
-                                      "digest (`\"3-5f2a…\"`). Send back the tag you were given.",
+ETAG_HEADER = {"ETag": {"description": "Strong entity tag of this representation: the quoted `version` (`\"3\"`). "
+                                      "A representation with fields hidden from the caller (e.g. an organisation "
+                                      "without `contacts` for an anonymous caller) has its own tag: the version, a "
+                                      "hyphen and a digest (`\"3-5f2a…\"`). Send back the tag you were given.",
                        "schema": {"type": "string"}}}
 LOCATION_HEADER = {"Location": {"description": "URL of the created resource.", "schema": {"type": "string"}}}
 PAGINATION_HEADERS = {
