@@ -190,7 +190,8 @@ class Workload:
             {**headers, "If-Match": version, "Content-Type": "application/merge-patch+json"}, connection=connection)
         with self.versions_lock:
             self.versions[target] = response_headers.get("ETag")
-        if status == 200:
+        # A patch that sets the city it already has stores nothing (same ETag): not a write to count.
+        if status == 200 and response_headers.get("ETag") != version:
             with stats.lock:
                 stats.writes_ok += 1
                 stats.written_ids.add(target)

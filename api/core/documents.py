@@ -45,6 +45,7 @@ class Revision(me.Document):
     changed_at = me.DateTimeField(required=True)
     changed_by = me.StringField()
     change = me.DictField()
+    reason = me.StringField()  # set when the server made the version itself, e.g. "kind upgrade"
     snapshot = me.DictField()
     session_id = me.StringField()
 
@@ -64,7 +65,11 @@ class IdempotencyRecord(me.Document):
     scope = me.StringField(required=True)
     key = me.StringField(required=True, max_length=255)
     request_hash = me.StringField(required=True)
-    state = me.StringField(required=True, choices=("in_progress", "done"))
+    # released: an attempt failed without knowing whether it created the resource; a retry takes over at once.
+    state = me.StringField(required=True, choices=("in_progress", "released", "done"))
+    owner = me.StringField()  # token of the request holding the key: only it may change the record
+    resource_id = me.ObjectIdField()  # reserved before creating, so a retry finds what an earlier attempt stored
+    leased_at = me.DateTimeField()  # when the owner took the key; it may be taken over once its lease ends
     status = me.IntField()
     body = me.StringField()
     headers = me.DictField()

@@ -4,7 +4,7 @@ import re
 
 from flask import current_app, request
 
-from api.errors import MalformedJson, PreconditionFailed, PreconditionRequired, UnsupportedMediaType
+from api.errors import ApiError, MalformedJson, PreconditionFailed, PreconditionRequired, UnsupportedMediaType
 
 JSON = "application/json"
 MERGE_PATCH = "application/merge-patch+json"
@@ -76,8 +76,9 @@ def drop_content_type_of_bodiless(response):
     return response
 
 
-def etag_for(version):
-    return f'"{version}"'
+def etag_for(version, variant=None):
+    """The strong entity tag of a representation: its quoted version, plus a variant suffix when redacted."""
+    return f'"{version}"' if variant is None else f'"{version}-{variant}"'
 
 
 def _parse_etags(header):
@@ -92,26 +93,33 @@ def _parse_etags(header):
     return tags
 
 
-def not_modified(version):
-    """True when If-None-Match names the current version (weak comparison, RFC 9110 §13.1.2)."""
-    header = request.headers.get("If-None-Match")
-    if not header:
-        return False
-    tags = _parse_etags(header)
-    return "*" in tags or any(tag.removeprefix("W/") == str(version) for tag in tags)
+def evaluate_preconditions(current_etag):
+    """Evaluate If-Match, then If-None-Match, against the caller's current ETag (RFC 9110 §13.2.2).
 
-
-def require_if_match(current_version):
-    """Return the version If-Match names, or raise 428 when it is missing and 412 when it is stale."""
-    header = request.headers.get("If-Match")
-    if header is None or not header.strip():
+    Returns True when a GET or HEAD is to be answered 304 Not Modified. Raises 428 for a write without
+    If-Match (this API requires writes to be conditional), and 412 when a precondition is false: a stale
+    If-Match on any method, a matching If-None-Match on a write.
+    """
+    safe = request.method in ("GET", "HEAD")
+    opaque = current_etag[1:-1]
+    if_match = request.headers.get("If-Match", "").strip()
+    if if_match:
+        tags = _parse_etags(if_match)
+        # Strong comparison: a weak tag never matches.
+        if "*" not in tags and opaque not in tags:
+            raise PreconditionFailed(
+                f"The resource has changed: its current ETag is {current_etag}; fetch it again"
+                + ("." if safe else f" and retry with If-Match: {current_etag}."),
+                headers={"ETag": current_etag})
+    elif not safe:
         raise PreconditionRequired()
-    tags = _parse_etags(header)
-    if "*" in tags:
-        return current_version
-    # Strong comparison: a weak tag never matches.
-    if str(current_version) in tags:
-        return current_version
-    raise PreconditionFailed(
-        f"The resource is at version {current_version}; fetch it again and retry with If-Match: {etag_for(current_version)}.",
-        headers={"ETag": etag_for(current_version)})
+    if_none_match = request.headers.get("If-None-Match", "").strip()
+    if if_none_match:
+        tags = _parse_etags(if_none_match)
+        # Weak comparison (RFC 9110 §13.1.2).
+        if "*" in tags or any(tag.removeprefix("W/") == opaque for tag in tags):
+            if safe:
+                return True
+            raise ApiError("If-None-Match names the current ETag, so this write's precondition is false.",
+                           status=412, headers={"ETag": current_etag})
+    return False

@@ -6,6 +6,8 @@ JSON merge patch, soft delete), revisions and restore. Every write is a single u
 on the version the caller saw, so two writers holding the same ETag cannot both succeed.
 """
 import datetime as dt
+import hashlib
+import json
 import logging
 import math
 import threading
@@ -18,12 +20,17 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from api.core import search
 from api.core.documents import Revision, utcnow
-from api.core.permissions import Policy, refuse
+from api.core.http import etag_for
+from api.core.permissions import Identity, Policy, refuse
 from api.errors import NotFound, PreconditionFailed, ValidationFailed, flatten_errors
 
 log = logging.getLogger(__name__)
 
 META_FIELDS = ("id", "version", "created_at", "updated_at")
+# Who changes a resource when the server itself does (e.g. upgrading a stored document's shape).
+SYSTEM = Identity(sub="system")
+# A reader that loses the race to store an upgrade reads what won; a bound in case writes keep landing.
+UPGRADE_ATTEMPTS = 3
 PENDING_REVISION = "_revision"
 # Set on a document dict after it was written, so one request renders it once (never stored).
 CACHED_REPRESENTATION = "__representation"
@@ -49,6 +56,7 @@ class Resource:
     server_fields = ()  # fields the server sets: accepted back on input, then ignored
     shown_once_fields = ()  # fields prepare() computes for the create response only, never stored
     example = None  # an example input body for the documentation
+    upgrade_reason = "shape upgrade"  # the reason the revision of a version upgrade() made gives
 
     def __init__(self):
         self.schema_instance = self.schema()
@@ -81,7 +89,10 @@ class Resource:
         return [state.get(name) for name in self.search_fields]
 
     def upgrade(self, stored):
-        """Return a stored document brought up to the current shape (for lazy migrations)."""
+        """Return a stored document brought up to the current shape (for lazy migrations).
+
+        Return the very same dict when it is current: anything else is stored as a new version.
+        """
         return stored
 
     # Storage ----------------------------------------------------------------------------------
@@ -162,9 +173,11 @@ def find_stored(resource, resource_id, *, parent=None, include_deleted=False):
     if resource.parent_field:
         query[resource.parent_field] = str(parent["_id"]) if parent else None
     stored = resource.collection.find_one(query)
+    if stored is not None:
+        stored = _up_to_date(resource, stored, query)
     if stored is None:
         raise NotFound()
-    return resource.upgrade(stored)
+    return stored
 
 
 def get_visible(resource, resource_id, identity, *, parent=None):
@@ -187,9 +200,31 @@ def representation_of(resource, stored):
 
 def present(resource, stored, identity):
     """Return the representation of a stored document as this caller may see it."""
-    representation = resource.policy.redact(identity, dict(representation_of(resource, stored)), stored)
+    representation = _redacted(resource, stored, identity)
     representation.update(stored.get(SHOWN_ONCE, {}))
     return representation
+
+
+def present_with_etag(resource, stored, identity):
+    """Return the caller's representation of a stored document and its strong ETag.
+
+    The full representation's tag is the quoted version. A redacted one (the policy hid something from
+    this caller) is another representation, so it gets its own tag: the version plus a digest of what it
+    shows. A client that revalidates a copy it got anonymously after signing in then gets the full one.
+    """
+    representation = _redacted(resource, stored, identity)
+    variant = None if representation == representation_of(resource, stored) else _digest(representation)
+    representation.update(stored.get(SHOWN_ONCE, {}))
+    return representation, etag_for(stored["version"], variant)
+
+
+def _redacted(resource, stored, identity):
+    return resource.policy.redact(identity, dict(representation_of(resource, stored)), stored)
+
+
+def _digest(representation):
+    canonical = json.dumps(representation, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
 def sort_spec(resource, sort):
@@ -235,7 +270,8 @@ def list_page(resource, args, identity, *, parent=None):
     # (and the embedded store copies only ids instead of every matching document).
     ids = [doc["_id"] for doc in collection.find(query, {"_id": 1}).sort(spec).skip((page - 1) * page_size).limit(page_size)]
     by_id = {doc["_id"]: doc for doc in collection.find({"_id": {"$in": ids}})}
-    return [resource.upgrade(by_id[i]) for i in ids if i in by_id], total
+    docs = (_up_to_date(resource, by_id[i], {"deleted_at": None}) for i in ids if i in by_id)
+    return [doc for doc in docs if doc is not None], total
 
 
 def pagination(total, page, page_size):
@@ -261,9 +297,12 @@ def _diff(resource, old_repr, new_repr):
     return change
 
 
-def _revision_note(action, identity, change, when):
+def _revision_note(action, identity, change, when, reason=None):
     """What a write embeds in the document: the revision of the version it creates."""
-    return {"action": action, "changed_at": when, "changed_by": identity.sub, "change": change}
+    note = {"action": action, "changed_at": when, "changed_by": identity.sub, "change": change}
+    if reason:
+        note["reason"] = reason
+    return note
 
 
 def materialise_revision(resource, stored):
@@ -324,11 +363,19 @@ def _session_id(resource, stored):
     return None
 
 
-def create(resource, body, identity, *, parent=None):
-    """Validate, check and store a new resource with its first revision; return the stored document."""
+def create(resource, body, identity, *, parent=None, reserved_id=None):
+    """Validate, check and store a new resource with its first revision; return the stored document.
+
+    reserved_id: the id an Idempotency-Key reserved for it. When an earlier attempt with that key already
+    stored it (and its answer was lost), that resource is returned instead of creating another.
+    """
     if not resource.policy.can_create(identity, parent):
         refuse(identity)
     resource.policy.ensure_write_scope(identity)
+    if reserved_id is not None:
+        earlier = _created_earlier(resource, reserved_id)
+        if earlier is not None:
+            return earlier
     state = load_state(resource, body)
     state = resource.prepare(state, old=None, parent=parent)
     resource.check(state, old=None, parent=parent)
@@ -339,10 +386,17 @@ def create(resource, body, identity, *, parent=None):
               "search_terms": search.search_terms(resource.search_texts(state))}
     if resource.parent_field:
         stored[resource.parent_field] = str(parent["_id"])
-    stored["_id"] = ObjectId()
+    stored["_id"] = reserved_id or ObjectId()
     new_repr = resource.represent(stored)
     stored[PENDING_REVISION] = _revision_note("created", identity, _diff(resource, {}, new_repr), now)
-    resource.collection.insert_one(stored)
+    try:
+        resource.collection.insert_one(stored)
+    except DuplicateKeyError:
+        # An earlier attempt that outlived its key's lease stored the reserved id meanwhile.
+        earlier = _created_earlier(resource, reserved_id) if reserved_id is not None else None
+        if earlier is None:
+            raise
+        return earlier
     stored[CACHED_REPRESENTATION] = new_repr
     _materialise_after_write(resource, stored)
     resource.after_write("created", stored, None, parent)
@@ -351,7 +405,22 @@ def create(resource, body, identity, *, parent=None):
     return stored
 
 
+def _created_earlier(resource, reserved_id):
+    """Return the resource an earlier attempt stored under this reserved id (its revision copied), or None."""
+    stored = resource.collection.find_one({"_id": reserved_id})
+    if stored is not None:
+        _materialise_after_write(resource, stored)
+    return stored
+
+
 def _write(resource, old, new_state, identity, action, *, expected_version, parent=None, deleted=False):
+    """Compare-and-set the new state over the version the caller saw, record the revision, tell the resource."""
+    new = _store(resource, old, new_state, identity, action, expected_version=expected_version, deleted=deleted)
+    resource.after_write(action, new, old, parent)
+    return new
+
+
+def _store(resource, old, new_state, identity, action, *, expected_version, deleted=False, reason=None):
     """Compare-and-set the new state over the version the caller saw, then record the revision."""
     now = utcnow()
     new = {**new_state, "_id": old["_id"], "version": expected_version + 1, "created_at": old["created_at"],
@@ -361,7 +430,7 @@ def _write(resource, old, new_state, identity, action, *, expected_version, pare
         new[resource.parent_field] = old[resource.parent_field]
     new_repr = resource.represent(new)
     change = {} if deleted else _diff(resource, representation_of(resource, old), new_repr)
-    new[PENDING_REVISION] = _revision_note(action, identity, change, now)
+    new[PENDING_REVISION] = _revision_note(action, identity, change, now, reason)
     # The note of the version being replaced must reach the revisions collection first.
     materialise_revision(resource, old)
     result = resource.collection.replace_one({"_id": old["_id"], "version": expected_version}, new)
@@ -369,8 +438,49 @@ def _write(resource, old, new_state, identity, action, *, expected_version, pare
         raise PreconditionFailed("Another change landed first; fetch the resource again and retry.")
     new[CACHED_REPRESENTATION] = new_repr
     _materialise_after_write(resource, new)
-    resource.after_write(action, new, old, parent)
     return new
+
+
+def store_upgrade(resource, stored):
+    """Store a document brought up to its resource's current shape as a new version made by the system.
+
+    Return the new version, or None when there was nothing to upgrade or another write landed first.
+    A deleted document is left as it is: restoring it stores it upgraded.
+    """
+    if stored.get("deleted_at") is not None:
+        return None
+    upgraded = resource.upgrade(stored)
+    return None if upgraded is stored else _store_upgraded(resource, stored, upgraded)
+
+
+def _store_upgraded(resource, stored, upgraded):
+    # The representation changes with the shape, so the version and ETag must change with it: a client
+    # revalidating its copy gets the new shape, and the revision tells whoever mirrors the history.
+    try:
+        return _store(resource, stored, _state_of(resource, upgraded), SYSTEM, "updated",
+                      expected_version=stored["version"], reason=resource.upgrade_reason)
+    except PreconditionFailed:
+        return None
+
+
+def _up_to_date(resource, stored, query):
+    """Return the stored document in its current shape, upgraded and stored first when it was not.
+
+    Of two readers upgrading the same version, one stores the upgrade and the other reads it back (or
+    whatever landed instead); None when the document no longer matches the query. A deleted document is
+    shown upgraded but not rewritten: restoring it stores a new version anyway.
+    """
+    for _ in range(UPGRADE_ATTEMPTS):
+        upgraded = resource.upgrade(stored)
+        if upgraded is stored or stored.get("deleted_at") is not None:
+            return upgraded
+        new = _store_upgraded(resource, stored, upgraded)
+        if new is not None:
+            return new
+        stored = resource.collection.find_one({**query, "_id": stored["_id"]})
+        if stored is None:
+            return None
+    return resource.upgrade(stored)
 
 
 def ensure_can_modify(resource, stored, identity, parent=None):
@@ -409,14 +519,26 @@ def _finish_update(resource, stored, state, identity, expected_version, parent, 
     state = resource.prepare(state, old=stored, parent=parent)
     resource.check(state, old=stored, parent=parent)
     resource.policy.check_new_state(identity, state, stored, parent)
+    if _changes_nothing(resource, stored, state):
+        # A new version would only make every other holder of the ETag fail with 412 for nothing.
+        return stored
     return _write(resource, stored, state, identity, action, expected_version=expected_version, parent=parent)
+
+
+def _changes_nothing(resource, stored, state):
+    """True when storing this state would leave the resource as it is (not deleted, same stored fields)."""
+    return stored.get("deleted_at") is None and _state_of(resource, stored) == state
+
+
+def _state_of(resource, stored):
+    """The part of a stored document a write replaces: all but the storage fields and the parent's id."""
+    return {k: v for k, v in stored.items() if k not in STORAGE_META and k != SHOWN_ONCE and k != resource.parent_field}
 
 
 def delete(resource, stored, identity, *, expected_version, parent=None):
     """Soft delete: the resource answers 404 from now on; its history stays."""
     _prepare_change(resource, stored, identity, parent)
-    state = {k: v for k, v in stored.items() if k not in STORAGE_META and k != resource.parent_field}
-    return _write(resource, stored, state, identity, "deleted", expected_version=expected_version,
+    return _write(resource, stored, _state_of(resource, stored), identity, "deleted", expected_version=expected_version,
                   parent=parent, deleted=True)
 
 

@@ -13,13 +13,17 @@ from flask import current_app, request, url_for
 from flask.views import MethodView
 
 from api.core import resource as services
-from api.core.http import JSON, MERGE_PATCH, empty_response, etag_for, json_response, not_modified, read_json_body, require_if_match
+from api.core.http import JSON, MERGE_PATCH, empty_response, evaluate_preconditions, json_response, read_json_body
 from api.core.idempotency import run_idempotent
 from api.core.permissions import current_identity, refuse
 from api.core.schemas import PageArgsSchema, RevisionSchema, merge_patch_schema, with_sort_fields
 from api.errors import Conflict, NotFound, ValidationFailed
 
-ETAG_HEADER = {"ETag": {"description": "Strong entity tag: the quoted `version`.", "schema": {"type": "string"}}}
+ETAG_HEADER = {"ETag": {"description": "Strong entity tag of this representation: the quoted `version` (`\"3\"`). "
+                                      "A representation with fields hidden from the caller (e.g. an organisation "
+                                      "without `contacts` for an anonymous caller) has its own tag: the version, a "
+                                      "hyphen and a digest (`\"3-5f2a…\"`). Send back the tag you were given.",
+                       "schema": {"type": "string"}}}
 LOCATION_HEADER = {"Location": {"description": "URL of the created resource.", "schema": {"type": "string"}}}
 PAGINATION_HEADERS = {
     "X-Pagination": {"description": "JSON: total, total_pages, first_page, last_page, page, previous_page?, next_page?; "
@@ -31,7 +35,9 @@ PAGINATION_HEADERS = {
 # Required: a write without it is refused with 428 Precondition Required (RFC 6585), the status made for
 # "this server requires the request to be conditional".
 IF_MATCH = {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
-            "description": "The current ETag (`\"<version>\"`); missing → 428, stale → 412."}
+            "description": "The current ETag of the representation you were given (`\"<version>\"`, or "
+                           "`\"<version>-<digest>\"` when fields are hidden from you); missing → 428, stale → 412. "
+                           "Checked before If-None-Match (RFC 9110 §13.2.2)."}
 IF_NONE_MATCH = {"in": "header", "name": "If-None-Match", "required": False, "schema": {"type": "string"},
                  "description": "An ETag you hold; when current → 304 with no body."}
 READ_SECURITY = [{}, {"bearerAuth": []}]
@@ -183,16 +189,17 @@ def register_resource(blp, resource, url):
             refuse(identity)
         return identity
 
-    def item_headers(stored, status=200):
-        headers = {"ETag": etag_for(stored["version"])}
+    def answer(stored, status=200):
+        representation, etag = services.present_with_etag(resource, stored, current_identity())
+        headers = {"ETag": etag}
         if status == 201:
             headers["Location"] = url_for(f"{blp.name}.{item_endpoint}", _external=False,
                                           **{**request.view_args, item_param: str(stored["_id"])})
-        return headers
+        return json_response(representation, status, headers)
 
-    def answer(stored, status=200):
-        identity = current_identity()
-        return json_response(services.present(resource, stored, identity), status, item_headers(stored, status))
+    def check_preconditions(stored):
+        """Evaluate the request's preconditions against the ETag of the representation this caller gets."""
+        return evaluate_preconditions(services.present_with_etag(resource, stored, current_identity())[1])
 
     @blp.route(url, endpoint=endpoint)
     class Collection(MethodView):
@@ -221,12 +228,12 @@ def register_resource(blp, resource, url):
         def post(self, **path):
             identity = current_identity()
 
-            def handler():
+            def handler(reserved_id):
                 parent = load_parent(resource, path)
                 if not resource.policy.can_create(identity, parent):
                     refuse(identity)
                 body = read_json_body()
-                stored = services.create(resource, body, identity, parent=parent)
+                stored = services.create(resource, body, identity, parent=parent, reserved_id=reserved_id)
                 return answer(stored, 201)
 
             if identity.is_anonymous:
@@ -248,14 +255,15 @@ def register_resource(blp, resource, url):
         @linked_response(blp, 200, _links(resource, ids, "body", "replace", "update", "delete"),
                          schema=schema, success=True, headers=ETAG_HEADER, description=f"The {label}.")
         @blp.alt_response(304, description="Not modified: your If-None-Match is current.")
-        @problems(blp, *read_errors[:1], 404)
+        @problems(blp, *read_errors[:1], 404, 412)
         def get(self, **path):
             if not resource.policy.anonymous_reads:
                 require_token()
             stored, _ = load_item(path)
-            if not_modified(stored["version"]):
-                return empty_response(304, {"ETag": etag_for(stored["version"])})
-            return answer(stored)
+            representation, etag = services.present_with_etag(resource, stored, current_identity())
+            if evaluate_preconditions(etag):
+                return empty_response(304, {"ETag": etag})
+            return json_response(representation, 200, {"ETag": etag})
 
         @blp.doc(summary=f"Replace {label}", requestBody=request_body, parameters=[IF_MATCH], security=WRITE_SECURITY,
                  operationId=ids["replace"])
@@ -268,9 +276,10 @@ def register_resource(blp, resource, url):
                 refuse(identity)
             stored, parent = load_item(path)
             services.ensure_can_modify(resource, stored, identity, parent)
-            version = require_if_match(stored["version"])
+            check_preconditions(stored)
             body = read_json_body()
-            return answer(services.replace(resource, stored, body, identity, expected_version=version, parent=parent))
+            return answer(services.replace(resource, stored, body, identity, expected_version=stored["version"],
+                                           parent=parent))
 
         @blp.doc(summary=f"Update {label} with a JSON merge patch", requestBody=patch_body, parameters=[IF_MATCH],
                  security=WRITE_SECURITY, operationId=ids["update"])
@@ -283,9 +292,10 @@ def register_resource(blp, resource, url):
                 refuse(identity)
             stored, parent = load_item(path)
             services.ensure_can_modify(resource, stored, identity, parent)
-            version = require_if_match(stored["version"])
+            check_preconditions(stored)
             body = read_json_body((MERGE_PATCH, JSON))
-            return answer(services.patch(resource, stored, body, identity, expected_version=version, parent=parent))
+            return answer(services.patch(resource, stored, body, identity, expected_version=stored["version"],
+                                         parent=parent))
 
         @blp.doc(summary=f"Delete {label}", parameters=[IF_MATCH], security=WRITE_SECURITY, operationId=ids["delete"],
                  description="Soft delete: the resource then answers 404; admins can still read its history.")
@@ -298,8 +308,8 @@ def register_resource(blp, resource, url):
                 refuse(identity)
             stored, parent = load_item(path)
             services.ensure_can_modify(resource, stored, identity, parent)
-            version = require_if_match(stored["version"])
-            services.delete(resource, stored, identity, expected_version=version, parent=parent)
+            check_preconditions(stored)
+            services.delete(resource, stored, identity, expected_version=stored["version"], parent=parent)
             return empty_response(204)
 
     def load_history(path):
@@ -349,9 +359,9 @@ def register_resource(blp, resource, url):
                 refuse(identity)
             stored, parent = load_history(path)
             services.ensure_can_modify(resource, stored, identity, parent)
-            expected = require_if_match(stored["version"])
+            check_preconditions(stored)
             try:
-                restored = services.restore(resource, stored, version, identity, expected_version=expected,
+                restored = services.restore(resource, stored, version, identity, expected_version=stored["version"],
                                             parent=parent)
             except ValidationFailed as error:
                 # The request has nothing to fix: the old state no longer fits what changed since (its session's

@@ -91,8 +91,12 @@ class RevisionSchema(BaseSchema):
     version = fields.Integer(metadata={"example": 2})
     action = fields.String(validate=validate.OneOf(("created", "updated", "deleted", "restored")))
     changed_at = Timestamp()
-    changed_by = fields.String(allow_none=True, metadata={"description": "Subject of the caller (`user:<id>` or `client:<client_id>`).",
-                                                          "maxLength": 100})
+    changed_by = fields.String(allow_none=True, metadata={
+        "description": "Subject of the caller (`user:<id>` or `client:<client_id>`), or `system` for a version the "
+                       "server made itself (see `reason`).", "maxLength": 100})
+    reason = fields.String(metadata={
+        "description": "Present on a version the server made itself: `kind upgrade` when a table's attributes were "
+                       "brought to its kind's newer version.", "example": "kind upgrade", "maxLength": 100})
     change = fields.Dict(keys=fields.String(), values=fields.Dict(metadata={"maxProperties": 2}),
                          metadata={"description": "Changed fields: `{field: {old, new}}`.", "maxProperties": 100,
                                    "example": {"city": {"old": "Ancona", "new": "Pesaro"}}})

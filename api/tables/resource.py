@@ -44,6 +44,7 @@ class TableResource(Resource):
     server_fields = ("kind_version", "kind_installed")
     sort_fields = {"starts_at": "schedule.starts_at", "kind": "kind", "created_at": "created_at",
                    "updated_at": "updated_at"}
+    upgrade_reason = "kind upgrade"
     example = {
         "kind": "sector", "title": {"it": "Logistica", "ru": "Логистика", "en": "Logistics"},
         "sectors": ["logistics"],

@@ -1,25 +1,25 @@
 """Bulk upgrade of stored tables to their kind's current attribute schema."""
+from api.core.resource import store_upgrade
 from api.plugins import registry
 from api.tables.models import Table
+from api.tables.resource import tables
 
 
 def upgrade_stored_tables():
-    """Rewrite tables stored under an older kind version; idempotent. Return counts.
+    """Store every table kept under an older kind version as its upgraded next version; idempotent. Return counts.
 
-    The representation already shows upgraded attributes (lazy upgrade on read), so the resource's
-    version does not change; the write is still conditional on the version read, so a concurrent
-    change is never overwritten (it is counted as `skipped` and upgraded on the next run).
+    Each upgrade is what a read would store: a new version with a "kind upgrade" revision by the system,
+    conditional on the version read, so a concurrent change is never overwritten (that table is counted as
+    `skipped`; the change itself stored the current kind version, or the next run upgrades it). Deleted
+    tables are left as they are: restoring one stores it upgraded.
     """
     collection = Table._get_collection()
     kinds = registry().kinds
+    live = {"deleted_at": None}
     counts = {"upgraded": 0, "current": 0, "skipped": 0,
-              "kind_not_installed": collection.count_documents({"kind": {"$nin": sorted(kinds)}})}
+              "kind_not_installed": collection.count_documents({**live, "kind": {"$nin": sorted(kinds)}})}
     for name, kind in sorted(kinds.items()):
-        counts["current"] += collection.count_documents({"kind": name, "kind_version": {"$gte": kind.version}})
-        for stored in collection.find({"kind": name, "kind_version": {"$lt": kind.version}}):
-            attributes = kind.upgrade(stored.get("attributes") or {}, stored["kind_version"])
-            result = collection.update_one(
-                {"_id": stored["_id"], "version": stored["version"], "kind_version": stored["kind_version"]},
-                {"$set": {"attributes": attributes, "kind_version": kind.version}})
-            counts["upgraded" if result.modified_count else "skipped"] += 1
+        counts["current"] += collection.count_documents({**live, "kind": name, "kind_version": {"$gte": kind.version}})
+        for stored in collection.find({**live, "kind": name, "kind_version": {"$lt": kind.version}}):
+            counts["upgraded" if store_upgrade(tables, stored) is not None else "skipped"] += 1
     return counts

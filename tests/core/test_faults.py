@@ -224,6 +224,7 @@ class Step:
     version: int  # the organisation's version once the fault is gone
     applied: bool = False  # the server applied the operation before the fault (lost acknowledgement)
     history: list = field(default_factory=list)  # expected actions, newest first
+    before: str = None  # key of WRITE_REQUESTS to run before the fault (a restore of the current state is no write)
 
 
 def _patch(client, org, headers):
@@ -259,12 +260,12 @@ STEPS = {
                                                   history=["deleted", "created"]),
     "delete: revision copy after the replace": Step("delete", "insert_one", "revisions", 204, 2,
                                                     history=["deleted", "created"]),
-    "restore: reading the old revision": Step("restore", "find_one", "revisions", 503, 1),
-    "restore: compare-and-set replace": Step("restore", "replace_one", "organisations", 503, 1),
-    "restore: replace, acknowledgement lost": Step("restore", "replace_one", "organisations", 503, 2, applied=True,
-                                                   history=["restored", "created"]),
-    "restore: revision copy after the replace": Step("restore", "insert_one", "revisions", 200, 2,
-                                                     history=["restored", "created"]),
+    "restore: reading the old revision": Step("restore", "find_one", "revisions", 503, 2, before="patch"),
+    "restore: compare-and-set replace": Step("restore", "replace_one", "organisations", 503, 2, before="patch"),
+    "restore: replace, acknowledgement lost": Step("restore", "replace_one", "organisations", 503, 3, applied=True,
+                                                   history=["restored", "updated", "created"], before="patch"),
+    "restore: revision copy after the replace": Step("restore", "insert_one", "revisions", 200, 3,
+                                                     history=["restored", "updated", "created"], before="patch"),
 }
 
 
@@ -275,6 +276,8 @@ def test_a_fault_at_each_step_of_a_write_leaves_every_version_with_exactly_its_r
     client = app.test_client()
     admin = auth("admin")
     org = client.post(ORGS, json=organisation_body(), headers=admin).get_json()
+    if case.before:
+        org = WRITE_REQUESTS[case.before](client, org, admin).get_json()
     faults.fail(case.method, case.collection, applied=case.applied)
 
     response = WRITE_REQUESTS[case.write](client, org, admin)
@@ -358,7 +361,7 @@ def test_a_create_whose_idempotency_record_could_not_be_completed_still_answers_
 def test_a_key_whose_create_died_with_the_database_is_refused_with_409_for_a_while(client, admin, faults):
     # The database goes away at the resource insert and is still away when the key's record is released.
     faults.fail("insert_one", "organisations")
-    faults.fail("delete_one", "idempotency_records")
+    faults.fail("update_one", "idempotency_records")
     assert_unavailable(create_with_key(client, admin))
     faults.up()
 
@@ -373,7 +376,7 @@ def test_a_key_whose_create_died_with_the_database_can_be_retried_once_its_lease
                                                                                       monkeypatch):
     from api.core import idempotency
     faults.fail("insert_one", "organisations")
-    faults.fail("delete_one", "idempotency_records")
+    faults.fail("update_one", "idempotency_records")
     assert_unavailable(create_with_key(client, admin))
     faults.up()
     later = idempotency.utcnow() + dt.timedelta(seconds=idempotency.IN_PROGRESS_LEASE_SECONDS + 1)
@@ -385,6 +388,81 @@ def test_a_key_whose_create_died_with_the_database_can_be_retried_once_its_lease
     assert "Idempotent-Replayed" not in retry.headers
     assert create_with_key(client, admin).headers["Idempotent-Replayed"] == "true"
     assert listed_ids(client, admin) == [retry.get_json()["id"]]
+
+
+def test_a_retry_after_a_create_whose_acknowledgement_was_lost_answers_with_the_resource_created(client, admin,
+                                                                                                 faults):
+    faults.fail("insert_one", "organisations", applied=True)
+    assert_unavailable(create_with_key(client, admin))
+    faults.up()
+    stored = listed_ids(client, admin)
+    assert len(stored) == 1
+
+    retry = create_with_key(client, admin)
+
+    assert retry.status_code == 201, retry.get_data(as_text=True)
+    assert retry.get_json()["id"] == stored[0]
+    assert retry.headers["Location"].endswith(f"{ORGS}/{stored[0]}")
+    assert listed_ids(client, admin) == stored
+    assert assert_history_consistent(client, admin, item_url(retry.get_json())) == 1
+
+
+def test_the_answer_to_such_a_retry_is_replayed_to_later_retries(client, admin, faults):
+    faults.fail("insert_one", "organisations", applied=True)
+    create_with_key(client, admin)
+    faults.up()
+    retry = create_with_key(client, admin)
+
+    replay = create_with_key(client, admin)
+
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.get_json() == retry.get_json()
+
+
+def test_a_retry_after_the_lease_of_a_create_that_died_with_the_database_finds_the_resource_created(
+        client, admin, faults, monkeypatch):
+    from api.core import idempotency
+    # The resource is stored, the answer is lost, and the database is gone before the key can be released.
+    faults.fail("insert_one", "organisations", applied=True)
+    faults.fail("update_one", "idempotency_records")
+    assert_unavailable(create_with_key(client, admin))
+    faults.up()
+    assert create_with_key(client, admin).status_code == 409
+    later = idempotency.utcnow() + dt.timedelta(seconds=idempotency.IN_PROGRESS_LEASE_SECONDS + 1)
+    monkeypatch.setattr(idempotency, "utcnow", lambda: later)
+
+    retry = create_with_key(client, admin)
+
+    assert retry.status_code == 201, retry.get_data(as_text=True)
+    assert listed_ids(client, admin) == [retry.get_json()["id"]]
+
+
+def test_the_key_of_a_create_whose_outcome_is_unknown_stays_bound_to_its_body(client, admin, faults):
+    faults.fail("insert_one", "organisations", applied=True)
+    create_with_key(client, admin)
+    faults.up()
+
+    other = client.post(ORGS, json=organisation_body(name="Another body"),
+                        headers={**admin, "Idempotency-Key": "create-once"})
+
+    assert other.status_code == 422
+    assert "Idempotency-Key" in other.get_json()["errors"]
+    assert len(listed_ids(client, admin)) == 1
+
+
+def test_a_retry_of_a_nested_create_whose_acknowledgement_was_lost_creates_nothing_more(client, admin, faults,
+                                                                                       create_session):
+    url = f"{SESSIONS}/{create_session()['id']}/tables"
+    body = {"kind": "sector", "title": {"it": "Logistica"}}
+    headers = {**admin, "Idempotency-Key": "table-once"}
+    faults.fail("insert_one", "tables", applied=True)
+    assert_unavailable(client.post(url, json=body, headers=headers))
+    faults.up()
+
+    retry = client.post(url, json=body, headers=headers)
+
+    assert retry.status_code == 201
+    assert [t["id"] for t in client.get(url, headers=admin).get_json()] == [retry.get_json()["id"]]
 
 
 # The token endpoint's refresh grant ------------------------------------------------------------------

@@ -1,10 +1,11 @@
 """Idempotency-Key under concurrent retries: one resource, one 201, and honest answers to the others."""
+import datetime as dt
 import json
 import threading
 
 import pytest
 
-from tests.conftest import organisation_body
+from tests.conftest import etag, organisation_body
 
 ORGS = "/api/v1/organisations"
 THREADS = 8
@@ -161,3 +162,65 @@ def test_a_retry_with_another_body_while_the_first_runs_answers_422(client, admi
     assert "Idempotency-Key" in retry.get_json()["errors"]
     held_create()
     assert list_total(client, admin) == 1
+
+
+@pytest.fixture
+def outlived_lease(app, admin, monkeypatch):
+    """Start a create with key "slow" that waits before storing anything until released, then move the clock
+    past its lease, so a retry may take the key over while it still runs. Return a function that releases it
+    and returns its response."""
+    from api.core import idempotency
+    from api.core import resource as services
+    entered, release = threading.Event(), threading.Event()
+    create = services.create
+    held = []
+
+    def create_slowly_the_first_time(*args, **kwargs):
+        if not held:
+            held.append(True)
+            entered.set()
+            assert release.wait(timeout=10), "never released"
+        return create(*args, **kwargs)
+
+    monkeypatch.setattr(services, "create", create_slowly_the_first_time)
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(response=post_with_key(app.test_client(), admin, "slow")))
+    thread.start()
+    assert entered.wait(timeout=10), "the first request never reached the create service"
+    later = idempotency.utcnow() + dt.timedelta(seconds=idempotency.IN_PROGRESS_LEASE_SECONDS + 1)
+    monkeypatch.setattr(idempotency, "utcnow", lambda: later)
+
+    def finish():
+        release.set()
+        thread.join(timeout=30)
+        return result["response"]
+
+    yield finish
+    release.set()
+    thread.join(timeout=30)
+
+
+def test_a_request_that_outlived_its_lease_and_the_retry_that_took_over_create_one_resource(client, admin,
+                                                                                           outlived_lease):
+    retry = post_with_key(client, admin, "slow")
+    first = outlived_lease()
+
+    assert retry.status_code == 201
+    assert "Idempotent-Replayed" not in retry.headers
+    assert first.status_code == 201
+    assert first.get_json()["id"] == retry.get_json()["id"]
+    assert list_total(client, admin) == 1
+
+
+def test_a_request_that_outlived_its_lease_does_not_overwrite_the_response_kept_by_the_one_that_took_over(
+        client, admin, outlived_lease):
+    taken_over = post_with_key(client, admin, "slow").get_json()
+    changed = client.patch(f"{ORGS}/{taken_over['id']}", json={"city": "Jesi"},
+                           headers={**admin, "If-Match": etag(taken_over)})
+    assert changed.status_code == 200
+    outlived_lease()
+
+    replay = post_with_key(client, admin, "slow")
+
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.get_json() == taken_over

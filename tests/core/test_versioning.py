@@ -48,16 +48,16 @@ def test_get_carries_the_etag_of_the_current_version(client, admin, create_organ
     org = create_organisation()
     patch(client, org, {"city": "Pesaro"}, admin)
 
-    response = client.get(item_url(org))
+    response = client.get(item_url(org), headers=admin)
 
     assert response.headers["ETag"] == '"2"'
     assert response.get_json()["version"] == 2
 
 
-def test_if_none_match_with_the_current_etag_answers_304_with_empty_body(client, create_organisation):
+def test_if_none_match_with_the_current_etag_answers_304_with_empty_body(client, admin, create_organisation):
     org = create_organisation()
 
-    response = client.get(item_url(org), headers={"If-None-Match": etag(org)})
+    response = client.get(item_url(org), headers={**admin, "If-None-Match": etag(org)})
 
     assert response.status_code == 304
     assert response.get_data() == b""

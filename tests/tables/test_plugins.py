@@ -6,6 +6,7 @@ nothing in api/ or plugins/ knows about them.
 import importlib
 import json
 import logging
+import threading
 
 import pytest
 from bson import ObjectId
@@ -123,9 +124,15 @@ def upgrade_tourism_plugin(app, plugin_installer):
     assert app.extensions["taskforce_plugins"].kind(TOURISM).version == 2
 
 
+def revisions(client, admin, table):
+    response = client.get(f"{table_url(table)}/revisions", headers=admin)
+    assert response.status_code == 200
+    return response.get_json()
+
+
 @pytest.mark.plugin_dists("tourism_v1")
-def test_reading_a_table_stored_under_version_1_shows_it_upgraded_without_writing(app, client, plugin_installer,
-                                                                                   create_table):
+def test_reading_a_table_stored_under_version_1_stores_its_upgrade_as_a_new_version(app, client, plugin_installer,
+                                                                                     create_table):
     table = create_table(**showcase_body(destinations=["Loreto", "Urbino"], stands=4))
     upgrade_tourism_plugin(app, plugin_installer)
 
@@ -133,35 +140,138 @@ def test_reading_a_table_stored_under_version_1_shows_it_upgraded_without_writin
 
     assert response.status_code == 200
     shown = response.get_json()
-    assert shown["kind_version"] == 2
+    assert (shown["version"], shown["kind_version"]) == (2, 2)
     assert shown["attributes"] == {"destinations": [{"name": "Loreto"}, {"name": "Urbino"}], "stands": 4}
-    assert response.headers["ETag"] == etag(table)
+    assert response.headers["ETag"] == '"2"'
     raw = stored_table(table["id"])
-    assert (raw["kind_version"], raw["attributes"]["destinations"]) == (1, ["Loreto", "Urbino"])
+    assert (raw["version"], raw["kind_version"], raw["attributes"]) == (2, 2, shown["attributes"])
 
 
 @pytest.mark.plugin_dists("tourism_v1")
-def test_list_shows_tables_stored_under_version_1_upgraded(app, client, session, plugin_installer, create_table):
-    create_table(**showcase_body(destinations=["Loreto"]))
+def test_a_kind_upgrade_changes_the_etag_so_the_old_one_is_not_revalidated(app, client, plugin_installer,
+                                                                           create_table):
+    table = create_table(**showcase_body(destinations=["Loreto"]))
+    upgrade_tourism_plugin(app, plugin_installer)
+
+    response = client.get(table_url(table), headers={"If-None-Match": etag(table)})
+
+    assert response.status_code == 200
+    assert response.get_json()["attributes"]["destinations"] == [{"name": "Loreto"}]
+
+
+@pytest.mark.plugin_dists("tourism_v1")
+def test_a_kind_upgrade_is_listed_as_a_revision_made_by_the_system(app, client, admin, plugin_installer, create_table):
+    table = create_table(**showcase_body(destinations=["Loreto"]))
+    upgrade_tourism_plugin(app, plugin_installer)
+    client.get(table_url(table))
+
+    history = revisions(client, admin, table)
+
+    assert [(r["version"], r["action"]) for r in history] == [(2, "updated"), (1, "created")]
+    assert (history[0]["changed_by"], history[0]["reason"]) == ("system", "kind upgrade")
+    assert history[0]["change"] == {"attributes": {"old": {"destinations": ["Loreto"], "stands": 0},
+                                                   "new": {"destinations": [{"name": "Loreto"}], "stands": 0}}}
+    assert "reason" not in history[1]
+
+
+@pytest.mark.plugin_dists("tourism_v1")
+def test_later_reads_of_an_upgraded_table_store_nothing_more(app, client, admin, plugin_installer, create_table):
+    table = create_table(**showcase_body(destinations=["Loreto"]))
+    upgrade_tourism_plugin(app, plugin_installer)
+    first = client.get(table_url(table))
+
+    second = client.get(table_url(table), headers={"If-None-Match": first.headers["ETag"]})
+
+    assert second.status_code == 304
+    assert [r["version"] for r in revisions(client, admin, table)] == [2, 1]
+
+
+@pytest.mark.plugin_dists("tourism_v1")
+def test_a_list_stores_the_upgrade_of_the_tables_it_shows(app, client, admin, session, plugin_installer, create_table):
+    table = create_table(**showcase_body(destinations=["Loreto"]))
     upgrade_tourism_plugin(app, plugin_installer)
 
     listed = client.get(f"{tables_url(session)}?kind={TOURISM}").get_json()
 
-    assert [(t["kind_version"], t["attributes"]["destinations"]) for t in listed] == [(2, [{"name": "Loreto"}])]
+    assert [(t["version"], t["kind_version"], t["attributes"]["destinations"]) for t in listed] == [
+        (2, 2, [{"name": "Loreto"}])]
+    assert client.get(table_url(table)).headers["ETag"] == '"2"'
+    assert [r["version"] for r in revisions(client, admin, table)] == [2, 1]
+
+
+@pytest.fixture
+def readers_meet_after_upgrading(monkeypatch):
+    """Hold each reader that has just upgraded a table in memory until another has too, so that both try to
+    store the upgrade of the same version."""
+    from api.tables.resource import tables
+    both_upgraded = threading.Barrier(2)
+    upgrade = tables.upgrade
+
+    def upgrade_then_wait(stored):
+        upgraded = upgrade(stored)
+        if upgraded is not stored:
+            try:
+                both_upgraded.wait(timeout=10)
+            except threading.BrokenBarrierError:
+                pass
+        return upgraded
+
+    monkeypatch.setattr(tables, "upgrade", upgrade_then_wait)
+    return both_upgraded
 
 
 @pytest.mark.plugin_dists("tourism_v1")
-def test_patching_a_table_stored_under_version_1_stores_it_under_version_2(app, client, admin, plugin_installer,
-                                                                          create_table):
+def test_two_readers_upgrading_the_same_table_at_once_store_exactly_one_new_version(app, client, admin,
+                                                                                    plugin_installer, create_table,
+                                                                                    readers_meet_after_upgrading):
+    table = create_table(**showcase_body(destinations=["Loreto"]))
+    upgrade_tourism_plugin(app, plugin_installer)
+    responses = [None, None]
+
+    def read(position):
+        responses[position] = app.test_client().get(table_url(table))
+
+    readers = [threading.Thread(target=read, args=(i,)) for i in range(2)]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join(timeout=30)
+
+    assert not readers_meet_after_upgrading.broken, "the readers did not both upgrade the same version"
+    assert [r.status_code for r in responses] == [200, 200]
+    assert [r.headers["ETag"] for r in responses] == ['"2"', '"2"']
+    assert responses[0].get_json() == responses[1].get_json()
+    assert [r["version"] for r in revisions(client, admin, table)] == [2, 1]
+    assert stored_table(table["id"])["version"] == 2
+
+
+@pytest.mark.plugin_dists("tourism_v1")
+def test_a_write_with_the_etag_from_before_the_upgrade_answers_412_with_the_new_one(app, client, admin,
+                                                                                    plugin_installer, create_table):
     table = create_table(**showcase_body(destinations=["Loreto"]))
     upgrade_tourism_plugin(app, plugin_installer)
 
     response = client.patch(table_url(table), json={"attributes": {"stands": 7}},
                             headers={**admin, "If-Match": etag(table)})
 
+    assert response.status_code == 412
+    assert response.headers["ETag"] == '"2"'
+    assert stored_table(table["id"])["attributes"]["stands"] == 0
+
+
+@pytest.mark.plugin_dists("tourism_v1")
+def test_patching_an_upgraded_table_keeps_its_version_2_attributes(app, client, admin, plugin_installer,
+                                                                   create_table):
+    table = create_table(**showcase_body(destinations=["Loreto"]))
+    upgrade_tourism_plugin(app, plugin_installer)
+    upgraded = client.get(table_url(table), headers=admin)
+
+    response = client.patch(table_url(table), json={"attributes": {"stands": 7}},
+                            headers={**admin, "If-Match": upgraded.headers["ETag"]})
+
     assert response.status_code == 200, response.get_json()
     raw = stored_table(table["id"])
-    assert raw["kind_version"] == 2
+    assert (raw["version"], raw["kind_version"]) == (3, 2)
     assert raw["attributes"] == {"destinations": [{"name": "Loreto"}], "stands": 7}
 
 
@@ -169,11 +279,13 @@ def test_patching_a_table_stored_under_version_1_stores_it_under_version_2(app, 
 def test_restoring_a_version_1_revision_brings_its_attributes_to_version_2(app, client, admin, plugin_installer,
                                                                            create_table):
     table = create_table(**showcase_body(destinations=["Loreto"]))
-    changed = client.patch(table_url(table), json={"attributes": {"destinations": ["Urbino"]}},
-                           headers={**admin, "If-Match": etag(table)}).get_json()
+    client.patch(table_url(table), json={"attributes": {"destinations": ["Urbino"]}},
+                 headers={**admin, "If-Match": etag(table)})
     upgrade_tourism_plugin(app, plugin_installer)
+    upgraded = client.get(table_url(table), headers=admin)
 
-    response = client.post(f"{table_url(table)}/revisions/1/restore", headers={**admin, "If-Match": etag(changed)})
+    response = client.post(f"{table_url(table)}/revisions/1/restore",
+                           headers={**admin, "If-Match": upgraded.headers["ETag"]})
 
     assert response.status_code == 200, response.get_json()
     assert (response.get_json()["kind_version"], response.get_json()["attributes"]["destinations"]) == (
@@ -210,15 +322,31 @@ def test_upgrade_tables_command_rewrites_old_tables_and_a_second_run_changes_not
 
 
 @pytest.mark.plugin_dists("tourism_v1")
-def test_bulk_upgrade_keeps_the_resource_version_and_etag(app, client, plugin_installer, create_table):
+def test_bulk_upgrade_stores_a_new_version_with_its_revision(app, client, admin, plugin_installer, create_table):
     table = create_table(**showcase_body(destinations=["Loreto"]))
     upgrade_tourism_plugin(app, plugin_installer)
 
     app.test_cli_runner().invoke(args=["upgrade-tables"])
 
-    response = client.get(table_url(table))
-    assert response.headers["ETag"] == etag(table)
+    response = client.get(table_url(table), headers={"If-None-Match": etag(table)})
+    assert response.status_code == 200
+    assert response.headers["ETag"] == '"2"'
     assert response.get_json()["attributes"]["destinations"] == [{"name": "Loreto"}]
+    history = revisions(client, admin, table)
+    assert [(r["version"], r["changed_by"], r.get("reason")) for r in history] == [
+        (2, "system", "kind upgrade"), (1, history[1]["changed_by"], None)]
+
+
+@pytest.mark.plugin_dists("tourism_v1")
+def test_bulk_upgrade_leaves_a_deleted_table_deleted(app, client, admin, plugin_installer, create_table):
+    table = create_table(**showcase_body(destinations=["Loreto"]))
+    client.delete(table_url(table), headers={**admin, "If-Match": etag(table)})
+    upgrade_tourism_plugin(app, plugin_installer)
+
+    app.test_cli_runner().invoke(args=["upgrade-tables"])
+
+    assert [(r["version"], r["action"]) for r in revisions(client, admin, table)] == [(2, "deleted"), (1, "created")]
+    assert client.get(table_url(table), headers=admin).status_code == 404
 
 
 # Broken plugins: reported, skipped, and the API keeps serving -------------------------------
