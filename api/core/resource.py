@@ -415,6 +415,8 @@ def _finish_update(resource, stored, state, identity, expected_version, parent, 
 def delete(resource, stored, identity, *, expected_version, parent=None):
     """Soft delete: the resource answers 404 from now on; its history stays."""
     _prepare_change(resource, stored, identity, parent)
+    if not resource.policy.can_delete(identity, stored, parent):
+        refuse(identity, "You may change this resource but not delete it.")
     state = {k: v for k, v in stored.items() if k not in STORAGE_META and k != resource.parent_field}
     return _write(resource, stored, state, identity, "deleted", expected_version=expected_version,
                   parent=parent, deleted=True)
