@@ -1,5 +1,5 @@
 """Seminars as a versioned resource nested in sessions."""
-from api.core.resource import Resource
+from api.core.resource import CACHED_REPRESENTATION, Resource
 from api.errors import ValidationFailed
 from api.registrations import services as seats
 from api.seminars.models import Seminar
@@ -34,6 +34,8 @@ class SeminarResource(Resource):
 
     def after_write(self, action, stored, old, parent):
         seats.follow_capacity(stored)
+        # A new capacity may have seated some of those waiting: the response shows the counts after that.
+        stored.pop(CACHED_REPRESENTATION, None)
 
     def check(self, state, *, old, parent):
         errors = check_schedule(state["starts_at"], state["ends_at"], parent)

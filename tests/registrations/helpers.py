@@ -1,7 +1,10 @@
 """Request bodies, addresses and the seat race of the registration tests (embedded store and real MongoDB)."""
 import threading
 
+from api.registrations import services
 from tests.conftest import etag, organisation_body, session_body
+
+OPEN_BOOK = services._open_book
 
 
 def registrations_url(session):
@@ -51,11 +54,33 @@ def send_together(app, senders):
     return responses
 
 
+def readers_meet(monkeypatch, parties):
+    """Hold each request's first read of a seat book until `parties` requests have read it too.
+
+    They then all hold the same state of the book, so only its compare-and-set can tell them apart (left alone,
+    threads through the test client rarely interleave between the read and the write).
+    """
+    barrier = threading.Barrier(parties)
+    first_read = threading.local()
+
+    def open_book_then_wait(seminar_id):
+        book = OPEN_BOOK(seminar_id)
+        if not getattr(first_read, "done", False):
+            first_read.done = True
+            try:
+                barrier.wait(timeout=10)
+            except threading.BrokenBarrierError:
+                pass
+        return book
+
+    monkeypatch.setattr(services, "_open_book", open_book_then_wait)
+
+
 def places_in(registration, seminar):
     return [p for p in registration["seminar_places"] if p["seminar_id"] == seminar["id"]]
 
 
-def seat_race(app, admin):
+def seat_race(app, admin, monkeypatch):
     """20 organisations register at once for the last 5 seats of a seminar; then 2 of the seated cancel at once.
 
     Return (the 20 registrations after the race, the same after the cancellations, the seminar after each).
@@ -71,6 +96,7 @@ def seat_race(app, admin):
     first = client.post(url, json=registration_body(organisation_ids[0], seminars=[seminar["id"]]), headers=admin)
     assert first.status_code == 201, first.get_json()
 
+    readers_meet(monkeypatch, 20)
     responses = send_together(app, [
         lambda c, o=o: c.post(url, json=registration_body(o, seminars=[seminar["id"]]), headers=admin)
         for o in organisation_ids[1:]])
@@ -80,9 +106,11 @@ def seat_race(app, admin):
     seminar_after_race = client.get(seminar_url).get_json()
 
     seated = [r for r in raced if places_in(r, seminar)[0]["status"] == "confirmed"][:2]
+    readers_meet(monkeypatch, 2)
     cancellations = send_together(app, [
         lambda c, r=r: c.patch(registration_url(r), json={"status": "cancelled"},
                                headers={**admin, "If-Match": etag(r)}) for r in seated])
     assert [r.status_code for r in cancellations] == [200, 200], [r.get_json() for r in cancellations]
+    monkeypatch.setattr(services, "_open_book", OPEN_BOOK)
     after = [client.get(registration_url(r), headers=admin).get_json() for r in raced]
     return raced, after, seminar_after_race, client.get(seminar_url).get_json(), seminar
