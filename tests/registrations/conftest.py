@@ -51,3 +51,15 @@ def registered(register):
         assert response.status_code == 201, response.get_json()
         return response.get_json()
     return create
+
+
+@pytest.fixture
+def seminar_in(client, admin):
+    """Create a seminar (2 seats) in the given session; return its representation."""
+    from tests.seminars.conftest import seminar_body, seminars_url
+
+    def create(session, **overrides):
+        response = client.post(seminars_url(session), json=seminar_body(**{"capacity": 2, **overrides}), headers=admin)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+    return create
