@@ -240,7 +240,7 @@ def register_resource(blp, resource, url):
                  operationId=ids["replace"],
                  responses={"200": {"links": _links(resource, ids, "body", "read", "update", "delete")}})
         @blp.alt_response(200, schema=schema, success=True, headers=ETAG_HEADER, description=f"The new state.")
-        @problems(blp, 400, 401, 403, 404, 412, 413, 415, 422, 428)
+        @problems(blp, 400, 401, 403, 404, 409, 412, 413, 415, 422, 428)
         def put(self, **path):
             identity = current_identity()
             if identity.is_anonymous:
@@ -255,7 +255,7 @@ def register_resource(blp, resource, url):
                  security=WRITE_SECURITY, operationId=ids["update"],
                  responses={"200": {"links": _links(resource, ids, "body", "read", "replace", "delete")}})
         @blp.alt_response(200, schema=schema, success=True, headers=ETAG_HEADER, description=f"The new state.")
-        @problems(blp, 400, 401, 403, 404, 412, 413, 415, 422, 428)
+        @problems(blp, 400, 401, 403, 404, 409, 412, 413, 415, 422, 428)
         def patch(self, **path):
             identity = current_identity()
             if identity.is_anonymous:
