@@ -93,7 +93,6 @@ class RegistrationResource(Resource):
     parent = sessions
     parent_field = "session_id"
     server_fields = ("session_number", "seminar_places")
-    search_fields = ()
     sort_fields = {"created_at": "created_at", "updated_at": "updated_at", "status": "status"}
     example = {
         "organisation_id": "64b7f0c2a1e4b3d2c1a09f8e",
@@ -106,7 +105,8 @@ class RegistrationResource(Resource):
     }
 
     def search_texts(self, state):
-        return []
+        # `q` finds a registration by the people it brings.
+        return [text for person in state.get("delegates") or [] for text in (person.get("name"), person.get("role"))]
 
     def represent(self, stored):
         view = dict(stored)

@@ -68,7 +68,7 @@ def test_a_partner_cannot_register_as_confirmed(client, admin, open_session, par
 
 
 def test_anonymous_callers_cannot_register(client, partner, register):
-    response = register(partner.organisation["id"], headers={"X-Anonymous": "yes"})
+    response = register(partner.organisation["id"], headers={})
 
     assert response.status_code == 401
 
@@ -381,3 +381,13 @@ def test_a_partner_reads_the_history_of_its_registration(client, partner, regist
     history = client.get(f"{registration_url(registration)}/revisions", headers=partner.headers).get_json()
 
     assert [(r["version"], r["action"]) for r in history] == [(2, "updated"), (1, "created")]
+
+
+def test_search_finds_a_registration_by_a_delegate_written_in_cyrillic(client, admin, open_session, partner,
+                                                                       other_partner, registered):
+    registered(partner.organisation["id"])
+    theirs = registered(other_partner.organisation["id"], delegates=[delegate(name="Ольга Смирнова")])
+
+    response = client.get(registrations_url(open_session), query_string={"q": "smirnova"}, headers=admin)
+
+    assert [r["id"] for r in response.get_json()] == [theirs["id"]]
