@@ -15,7 +15,9 @@ from api.registrations.schemas import ParticipationSchema
 
 blp = Blueprint("registrations", __name__, url_prefix="/api/v1/sessions/<session_id>/registrations",
                 description="Who takes part in a session: an organisation's delegates, tables, seminars and "
-                            "networking. Private to staff and to the partner acting for the organisation.")
+                            "networking. Private to staff and to the partner acting for the organisation (its own or "
+                            "one it manages); only staff delete. See `status` for who may make which step and what "
+                            "closing registration or concluding the session does to pending ones.")
 register_resource(blp, registrations, "")
 
 participations_blp = Blueprint(
