@@ -138,8 +138,7 @@ def cancel_pending(session):
     query = {"session_id": str(session["_id"]), "status": "pending", "deleted_at": None}
     for stored in registrations.collection.find(query):
         for _ in range(MAX_ATTEMPTS):
-            state = {k: v for k, v in core.editable_view(registrations, stored).items()}
-            state["status"] = "cancelled"
+            state = {**core.editable_view(registrations, stored), "status": "cancelled"}
             try:
                 core.replace(registrations, stored, state, SYSTEM, expected_version=stored["version"], parent=session)
                 break

@@ -391,3 +391,24 @@ def test_search_finds_a_registration_by_a_delegate_written_in_cyrillic(client, a
     response = client.get(registrations_url(open_session), query_string={"q": "smirnova"}, headers=admin)
 
     assert [r["id"] for r in response.get_json()] == [theirs["id"]]
+
+
+def test_a_retried_registration_with_its_idempotency_key_is_replayed_not_stored_twice(client, admin, open_session,
+                                                                                      partner, register):
+    headers = {**partner.headers, "Idempotency-Key": "crm-registration-1"}
+    first = register(partner.organisation["id"], headers=headers)
+
+    again = register(partner.organisation["id"], headers=headers)
+
+    assert (again.status_code, again.headers.get("Idempotent-Replayed")) == (201, "true")
+    assert again.get_json() == first.get_json()
+    assert total(client, open_session, admin) == 1
+
+
+def test_a_read_only_credential_cannot_register(client, admin, open_session, partner, auth, register):
+    read_only = auth("partner", organisation_id=partner.organisation["id"], scopes=("read",))
+
+    response = register(partner.organisation["id"], headers=read_only)
+
+    assert response.status_code == 403
+    assert total(client, open_session, admin) == 0
