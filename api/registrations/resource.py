@@ -22,6 +22,7 @@ STEPS = {
     "cancelled": {},
 }
 HOLDS_PLACES = ("pending", "confirmed", "waitlisted")
+CHOICES = ("delegates", "tables", "seminars", "networking", "networking_profile")
 
 
 def represented_organisations(identity):
@@ -75,9 +76,8 @@ class RegistrationPolicy(Policy):
         if new["status"] != before and STEPS[before].get(new["status"]) == "staff":
             raise Forbidden(f"Only staff may make a registration {new['status']}.")
         if old is not None and parent["status"] != OPEN:
-            changes_other_than_cancelling = {k for k in ("delegates", "tables", "seminars", "networking",
-                                                         "networking_profile") if new.get(k) != old.get(k)}
-            if new["status"] != "cancelled" or changes_other_than_cancelling or parent["status"] != "registration_closed":
+            only_cancels = new["status"] == "cancelled" and all(new.get(k) == old.get(k) for k in CHOICES)
+            if not (parent["status"] == "registration_closed" and only_cancels):
                 raise Conflict(f"The session is {parent['status']}: partners may change registrations only while "
                                "it is registration_open, and only cancel them while it is registration_closed.")
 
@@ -111,8 +111,7 @@ class RegistrationResource(Resource):
     def represent(self, stored):
         view = dict(stored)
         view["id"] = str(stored["_id"])
-        view["seminar_places"] = services.places_of(view["id"], stored.get("seminars") or []) \
-            if stored.get("deleted_at") is None and stored.get("status") in HOLDS_PLACES else []
+        view["seminar_places"] = services.places_of(view["id"], _seminars_with_places(stored))
         return self.schema_instance.dump(view)
 
     def filters(self, args):
@@ -148,14 +147,18 @@ class RegistrationResource(Resource):
 
     def after_write(self, action, stored, old, parent):
         registration_id = str(stored["_id"])
-        holds = stored.get("deleted_at") is None and stored["status"] in HOLDS_PLACES
-        held = old is not None and old.get("deleted_at") is None and old["status"] in HOLDS_PLACES
-        wanted = set(stored.get("seminars") or []) if holds else set()
-        had = set(old.get("seminars") or []) if held else set()
-        services.release_places(registration_id, [s for s in old.get("seminars") or [] if s in had - wanted] if old else [])
-        services.claim_places(registration_id, [s for s in stored.get("seminars") or [] if s in wanted - had])
+        wanted, had = _seminars_with_places(stored), _seminars_with_places(old)
+        services.release_places(registration_id, [s for s in had if s not in wanted])
+        services.claim_places(registration_id, [s for s in wanted if s not in had])
         # The response shows the places just taken, not those of the representation rendered before.
         stored.pop(CACHED_REPRESENTATION, None)
+
+
+def _seminars_with_places(stored):
+    """The seminars in which a stored registration holds a seat or a waiting place (none once cancelled or deleted)."""
+    if stored is None or stored.get("deleted_at") is not None or stored["status"] not in HOLDS_PLACES:
+        return []
+    return list(stored.get("seminars") or [])
 
 
 registrations = RegistrationResource()

@@ -124,7 +124,8 @@ def test_the_usual_orders_of_a_list_come_from_an_index(name, sort, leading):
     assert any(provides(keys, leading, spec) for keys in index_keys(resource.model))
 
 
-@pytest.mark.parametrize("name", ["organisations", "sessions", "tables", "seminars", "registrations", "users", "clients"])
+@pytest.mark.parametrize("name", ["organisations", "sessions", "tables", "seminars", "registrations", "users",
+                                  "clients"])
 def test_a_search_has_an_index_starting_with_its_words(name):
     resource, query, _ = built(name, {"q": "moskva"}, ADMIN)
     assert "search_terms" in operator_fields(query)

@@ -38,7 +38,8 @@ def other_partner(create_organisation, auth):
 def register(client, admin, open_session):
     """POST a registration (in open_session, as admin unless told); return the response."""
     def post(organisation_id, headers=None, session=None, **overrides):
-        return client.post(registrations_url(session or open_session), json=registration_body(organisation_id, **overrides),
+        return client.post(registrations_url(session or open_session),
+                           json=registration_body(organisation_id, **overrides),
                            headers=admin if headers is None else headers)
     return post
 

@@ -114,3 +114,18 @@ def seat_race(app, admin, monkeypatch):
     monkeypatch.setattr(services, "_open_book", OPEN_BOOK)
     after = [client.get(registration_url(r), headers=admin).get_json() for r in raced]
     return raced, after, seminar_after_race, client.get(seminar_url).get_json(), seminar
+
+
+def assert_each_seat_given_once_and_freed_seats_in_order(raced, after, seminar_after_race, seminar_after, seminar):
+    """What seat_race must end with: 5 seated and 15 waiting in line, then the first 2 waiting seated."""
+    places = [places_in(r, seminar)[0] for r in raced]
+    assert sorted(p["status"] for p in places) == ["confirmed"] * 5 + ["waitlisted"] * 15
+    assert sorted(p["position"] for p in places if p["status"] == "waitlisted") == list(range(1, 16))
+    assert (seminar_after_race["seats_taken"], seminar_after_race["waiting_list"]) == (6, 15)
+    cancelled = {r["id"] for r in after if r["status"] == "cancelled"}
+    first_two_waiting = {r["id"] for r, p in zip(raced, places) if p.get("position") in (1, 2)}
+    seated_before = {r["id"] for r, p in zip(raced, places) if p["status"] == "confirmed"}
+    seated_now = {r["id"] for r in after
+                  if r["id"] not in cancelled and places_in(r, seminar)[0]["status"] == "confirmed"}
+    assert seated_now == (seated_before - cancelled) | first_two_waiting
+    assert (seminar_after["seats_taken"], seminar_after["waiting_list"]) == (6, 13)

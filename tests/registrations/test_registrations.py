@@ -1,10 +1,12 @@
 """Registrations over HTTP: creation, one per organisation and session, fields, who sees and changes what."""
 import json
+import threading
 
 import pytest
 
 from tests.conftest import etag
-from tests.registrations.helpers import delegate, registration_url, registrations_url
+from tests.registrations.helpers import (delegate, registration_body, registration_url, registrations_url,
+                                         send_together)
 
 MISSING_ID = "64b7f0c2a1e4b3d2c1a09f8e"
 
@@ -22,7 +24,8 @@ def total(client, session, headers, **filters):
 
 
 def patch(client, registration, headers, **changes):
-    return client.patch(registration_url(registration), json=changes, headers={**headers, "If-Match": etag(registration)})
+    return client.patch(registration_url(registration), json=changes,
+                        headers={**headers, "If-Match": etag(registration)})
 
 
 # Creating --------------------------------------------------------------------------------------------------
@@ -226,13 +229,14 @@ def test_the_list_filters_by_organisation(client, admin, open_session, partner, 
     registered(partner.organisation["id"])
     registered(other_partner.organisation["id"])
 
-    response = client.get(registrations_url(open_session), query_string={"organisation_id": other_partner.organisation["id"]},
-                          headers=admin)
+    response = client.get(registrations_url(open_session),
+                          query_string={"organisation_id": other_partner.organisation["id"]}, headers=admin)
 
     assert [r["organisation_id"] for r in response.get_json()] == [other_partner.organisation["id"]]
 
 
-@pytest.mark.parametrize("query, path", [({"status": "approved"}, "status"), ({"organisation_id": "abc"}, "organisation_id")])
+@pytest.mark.parametrize("query, path", [({"status": "approved"}, "status"),
+                                         ({"organisation_id": "abc"}, "organisation_id")])
 def test_invalid_filters_are_refused(client, admin, open_session, query, path):
     response = client.get(registrations_url(open_session), query_string=query, headers=admin)
 
@@ -359,7 +363,8 @@ def test_when_the_session_concludes_pending_registrations_are_cancelled(client, 
 def test_a_partner_cannot_delete_a_registration(client, partner, registered):
     registration = registered(partner.organisation["id"], headers=partner.headers)
 
-    response = client.delete(registration_url(registration), headers={**partner.headers, "If-Match": etag(registration)})
+    response = client.delete(registration_url(registration),
+                             headers={**partner.headers, "If-Match": etag(registration)})
 
     assert response.status_code == 403
 
@@ -412,3 +417,25 @@ def test_a_read_only_credential_cannot_register(client, admin, open_session, par
 
     assert response.status_code == 403
     assert total(client, open_session, admin) == 0
+
+
+def test_of_two_simultaneous_registrations_of_one_organisation_one_is_a_conflict(app, client, admin, open_session,
+                                                                                  partner, monkeypatch):
+    from api.registrations.resource import registrations
+    both_checked = threading.Barrier(2)
+    check = registrations.check
+
+    def check_then_wait(state, *, old, parent):
+        # Both have found no registration of the organisation: only the unique index can tell them apart.
+        check(state, old=old, parent=parent)
+        both_checked.wait(timeout=10)
+
+    monkeypatch.setattr(registrations, "check", check_then_wait)
+    url = registrations_url(open_session)
+
+    responses = send_together(app, [lambda c: c.post(url, json=registration_body(partner.organisation["id"]),
+                                                     headers=admin)] * 2)
+
+    assert sorted(r.status_code for r in responses) == [201, 409]
+    monkeypatch.undo()
+    assert total(client, open_session, admin) == 1

@@ -2,7 +2,8 @@
 import pytest
 
 from tests.conftest import etag
-from tests.registrations.helpers import places_in, registration_url, seat_race
+from tests.registrations.helpers import (assert_each_seat_given_once_and_freed_seats_in_order, places_in,
+                                         registration_url, seat_race)
 from tests.seminars.conftest import seminar_body, seminar_url, seminars_url
 
 
@@ -109,7 +110,8 @@ def test_a_lowered_capacity_keeps_the_seats_given_and_seats_nobody_new(client, a
     client.patch(seminar_url(seminar), json={"capacity": 1}, headers={**admin, "If-Match": etag(seminar)})
     waiting = registered(organisations[2], seminars=[seminar["id"]])
 
-    client.patch(registration_url(seated[0]), json={"status": "cancelled"}, headers={**admin, "If-Match": etag(seated[0])})
+    client.patch(registration_url(seated[0]), json={"status": "cancelled"},
+                 headers={**admin, "If-Match": etag(seated[0])})
 
     assert places_in(read(client, admin, seated[1]), seminar)[0]["status"] == "confirmed"
     assert places_in(read(client, admin, waiting), seminar)[0]["status"] == "waitlisted"
@@ -117,15 +119,4 @@ def test_a_lowered_capacity_keeps_the_seats_given_and_seats_nobody_new(client, a
 
 def test_concurrent_registrations_for_the_last_seats_give_each_seat_once_and_promote_in_order(app, admin,
                                                                                               monkeypatch):
-    raced, after, seminar_after_race, seminar_after, seminar = seat_race(app, admin, monkeypatch)
-
-    places = [places_in(r, seminar)[0] for r in raced]
-    assert sorted(p["status"] for p in places) == ["confirmed"] * 5 + ["waitlisted"] * 15
-    assert sorted(p["position"] for p in places if p["status"] == "waitlisted") == list(range(1, 16))
-    assert (seminar_after_race["seats_taken"], seminar_after_race["waiting_list"]) == (6, 15)
-    cancelled = {r["id"] for r in after if r["status"] == "cancelled"}
-    first_two_waiting = {r["id"] for r, p in zip(raced, places) if p.get("position") in (1, 2)}
-    seated_before = {r["id"] for r, p in zip(raced, places) if p["status"] == "confirmed"}
-    seated_now = {r["id"] for r in after if r["id"] not in cancelled and places_in(r, seminar)[0]["status"] == "confirmed"}
-    assert seated_now == (seated_before - cancelled) | first_two_waiting
-    assert (seminar_after["seats_taken"], seminar_after["waiting_list"]) == (6, 13)
+    assert_each_seat_given_once_and_freed_seats_in_order(*seat_race(app, admin, monkeypatch))
