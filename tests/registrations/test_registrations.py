@@ -439,3 +439,17 @@ def test_of_two_simultaneous_registrations_of_one_organisation_one_is_a_conflict
     assert sorted(r.status_code for r in responses) == [201, 409]
     monkeypatch.undo()
     assert total(client, open_session, admin) == 1
+
+
+def test_reindex_search_recomputes_the_words_of_registrations(app, runner, client, admin, open_session, partner,
+                                                               registered):
+    from api.registrations.models import Registration
+    registered(partner.organisation["id"], delegates=[delegate(name="Ольга Смирнова")])
+    with app.app_context():
+        Registration._get_collection().update_many({}, {"$set": {"search_terms": []}})
+
+    result = runner.invoke(args=["reindex-search"])
+
+    assert '"registrations": 1' in result.output, result.output
+    found = client.get(registrations_url(open_session), query_string={"q": "smirnova"}, headers=admin).get_json()
+    assert len(found) == 1
