@@ -86,10 +86,11 @@ def reindex_search_command():
     from api.auth.resource import clients, users
     from api.core.search import reindex
     from api.organisations.resource import organisations
+    from api.registrations.resource import registrations
     from api.seminars.resource import seminars
     from api.sessions.resource import sessions
     from api.tables.resource import tables
-    click.echo(json.dumps(reindex([sessions, tables, seminars, organisations, users, clients])))
+    click.echo(json.dumps(reindex([sessions, tables, seminars, organisations, registrations, users, clients])))
 
 
 @click.command("plugins")

@@ -1,8 +1,10 @@
 """Loading the demo data set (the XXI session, its programme, the directory) from api/data/demo.json.
 
 The file names things by `key`; references to other entries ("organisation", "presenter", "contact",
-"managed_by", "session") are keys that the loader turns into ids. Everything is created through the
-same services as the API, so the demo data is validated like any request and has its revisions.
+"managed_by", "session", and a registration's tables and seminars) are keys that the loader turns into ids.
+Everything is created through the same services as the API, so the demo data is validated like any request and
+has its revisions. Registrations are only taken while a session is open for them: a session with registrations
+is created open, takes them, then moves on to its status in the file, as it would have in real life.
 """
 import json
 from importlib import resources
@@ -10,6 +12,7 @@ from importlib import resources
 from api.core import resource as services
 from api.core.permissions import ADMIN, Identity
 from api.organisations.resource import organisations
+from api.registrations.resource import registrations
 from api.seminars.resource import seminars
 from api.sessions.models import Session
 from api.sessions.resource import sessions
@@ -40,7 +43,7 @@ def _body(item, *drop):
 def load_demo(data=None):
     """Create the demo resources; skip when the demo session is already there. Return counts by type."""
     data = data or read_demo_file()
-    counts = {"sessions": 0, "organisations": 0, "tables": 0, "seminars": 0}
+    counts = {"sessions": 0, "organisations": 0, "tables": 0, "seminars": 0, "registrations": 0}
     if Session.objects(number__in=[s["number"] for s in data["sessions"]]).count():
         return counts
     ids = _Keys()
@@ -50,8 +53,12 @@ def load_demo(data=None):
         ids[item["key"]] = str(stored["_id"])
         counts["organisations"] += 1
     parents = {}
+    registering = {item["session"] for item in data.get("registrations", [])}
     for item in data["sessions"]:
-        parents[item["key"]] = services.create(sessions, _body(item), DEMO_LOADER)
+        body = _body(item)
+        if item["key"] in registering:
+            body["status"] = "registration_open"
+        parents[item["key"]] = services.create(sessions, body, DEMO_LOADER)
         counts["sessions"] += 1
     for item in data.get("tables", []):
         body = _body(item, "session")
@@ -63,11 +70,33 @@ def load_demo(data=None):
         if "projects" in attributes:
             attributes["projects"] = [ids.ref(p, "contact", "contact_organisation_id") for p in attributes["projects"]]
         body["attributes"] = attributes
-        services.create(tables, body, DEMO_LOADER, parent=parents[item["session"]])
+        ids[item["key"]] = str(services.create(tables, body, DEMO_LOADER, parent=parents[item["session"]])["_id"])
         counts["tables"] += 1
     for item in data.get("seminars", []):
         body = _body(item, "session")
         body["speakers"] = [ids.ref(s, "organisation", "organisation_id") for s in body.get("speakers", [])]
-        services.create(seminars, body, DEMO_LOADER, parent=parents[item["session"]])
+        ids[item["key"]] = str(services.create(seminars, body, DEMO_LOADER, parent=parents[item["session"]])["_id"])
         counts["seminars"] += 1
+    for item in data.get("registrations", []):
+        _register(item, ids, parents[item["session"]])
+        counts["registrations"] += 1
+    for item in data["sessions"]:
+        stored = parents[item["key"]]
+        if stored["status"] != item["status"]:
+            services.patch(sessions, stored, {"status": item["status"]}, DEMO_LOADER,
+                           expected_version=stored["version"])
     return counts
+
+
+def _register(item, ids, session):
+    """Create a registration; a status nobody registers with (cancelled) is reached by a change after it."""
+    body = ids.ref(_body(item, "session"), "organisation", "organisation_id")
+    body["tables"] = [ids[key] for key in body.get("tables", [])]
+    body["seminars"] = [ids[key] for key in body.get("seminars", [])]
+    status = body.get("status", "pending")
+    if status == "cancelled":
+        body["status"] = "pending"
+    stored = services.create(registrations, body, DEMO_LOADER, parent=session)
+    if stored["status"] != status:
+        services.patch(registrations, stored, {"status": status}, DEMO_LOADER, expected_version=stored["version"],
+                       parent=session)

@@ -6,14 +6,15 @@ from api.core.documents import IdempotencyRecord, Revision
 from api.core.ratelimit import RateCounter
 from api.extensions import ensure_indexes
 from api.organisations.models import Organisation
+from api.registrations.models import Registration, SeatBook
 from api.seminars.models import Seminar
 from api.sessions.models import Session
 from api.tables.models import Table
 
 log = logging.getLogger(__name__)
 
-DOCUMENTS = [Session, Table, Seminar, Organisation, User, Client, Revision, IdempotencyRecord, RefreshToken, RevokedAccessToken,
-             RateCounter]
+DOCUMENTS = [Session, Table, Seminar, Organisation, Registration, SeatBook, User, Client, Revision, IdempotencyRecord,
+             RefreshToken, RevokedAccessToken, RateCounter]
 
 
 def prepare_storage(app, backend):

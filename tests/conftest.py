@@ -174,3 +174,10 @@ def create_session(client, admin):
 
 def etag(representation):
     return f'"{representation["version"]}"'
+
+
+def current_etag(client, url, headers=None):
+    """The ETag this caller sees now: a representation with live fields (a seminar's seats) has a digest in it."""
+    response = client.get(url, headers=headers or {})
+    assert response.status_code == 200, response.get_json()
+    return response.headers["ETag"]

@@ -115,3 +115,26 @@ def test_an_app_on_the_embedded_store_starts_with_the_demo(make_app):
     result = app.test_cli_runner().invoke(args=["load-demo"])
 
     assert result.output.strip() == "The demo data is already there; nothing loaded."
+
+
+def test_demo_session_has_registrations_of_both_countries_with_networking_profiles(client, admin, session,
+                                                                                   organisations):
+    registrations = get_all(client, f"/api/v1/sessions/{session['id']}/registrations", admin)
+    countries = {o["id"]: o["country"] for o in organisations}
+
+    assert {r["status"] for r in registrations} == {"confirmed", "waitlisted", "cancelled"}
+    assert {countries[r["organisation_id"]] for r in registrations if r["status"] == "confirmed"} == {"IT", "RU"}
+    assert len([r for r in registrations if r["networking"] and r["networking_profile"]["availability"]]) >= 5
+
+
+def test_demo_session_lists_its_confirmed_participants_publicly(client, admin, session):
+    registrations = get_all(client, f"/api/v1/sessions/{session['id']}/registrations", admin, status="confirmed")
+
+    participants = get_all(client, "/api/v1/organisations", session_id=session["id"])
+
+    assert sorted(o["id"] for o in participants) == sorted(r["organisation_id"] for r in registrations)
+    assert all("contacts" not in o for o in participants)
+
+
+def test_demo_session_is_concluded_after_taking_its_registrations(session):
+    assert session["status"] == "concluded"

@@ -84,6 +84,10 @@ class Policy:
         """May this caller change or delete this stored resource?"""
         return identity.is_staff
 
+    def can_delete(self, identity, state, parent=None):
+        """May this caller delete this stored resource (beyond changing it)?"""
+        return self.can_modify(identity, state, parent)
+
     def check_new_state(self, identity, new, old, parent=None):
         """Raise Forbidden when the caller may not store this particular new state."""
 

@@ -55,6 +55,9 @@ class Resource:
     parent_field = None  # the stored field holding the parent's id
     server_fields = ()  # fields the server sets: accepted back on input, then ignored
     shown_once_fields = ()  # fields prepare() computes for the create response only, never stored
+    # Fields represent() derives at read time from other documents (a seminar's seats taken): they change
+    # without a new version, so they enter the ETag (see present_with_etag).
+    live_fields = ()
     example = None  # an example input body for the documentation
     upgrade_reason = "shape upgrade"  # the reason the revision of a version upgrade() made gives
 
@@ -211,9 +214,12 @@ def present_with_etag(resource, stored, identity):
     The full representation's tag is the quoted version. A redacted one (the policy hid something from
     this caller) is another representation, so it gets its own tag: the version plus a digest of what it
     shows. A client that revalidates a copy it got anonymously after signing in then gets the full one.
+    A resource with live fields always gets the digest: they change between versions.
     """
     representation = _redacted(resource, stored, identity)
-    variant = None if representation == representation_of(resource, stored) else _digest(representation)
+    variant = None
+    if resource.live_fields or representation != representation_of(resource, stored):
+        variant = _digest(representation)
     representation.update(stored.get(SHOWN_ONCE, {}))
     return representation, etag_for(stored["version"], variant)
 
@@ -538,6 +544,8 @@ def _state_of(resource, stored):
 def delete(resource, stored, identity, *, expected_version, parent=None):
     """Soft delete: the resource answers 404 from now on; its history stays."""
     _prepare_change(resource, stored, identity, parent)
+    if not resource.policy.can_delete(identity, stored, parent):
+        refuse(identity, "You may change this resource but not delete it.")
     return _write(resource, stored, _state_of(resource, stored), identity, "deleted", expected_version=expected_version,
                   parent=parent, deleted=True)
 

@@ -21,8 +21,9 @@ from api.errors import Conflict, NotFound, ValidationFailed
 
 ETAG_HEADER = {"ETag": {"description": "Strong entity tag of this representation: the quoted `version` (`\"3\"`). "
                                       "A representation with fields hidden from the caller (e.g. an organisation "
-                                      "without `contacts` for an anonymous caller) has its own tag: the version, a "
-                                      "hyphen and a digest (`\"3-5f2a…\"`). Send back the tag you were given.",
+                                      "without `contacts` for an anonymous caller), or with live fields that change between versions "
+                                      "(a seminar's seats), has its own tag: the version, a hyphen and a digest "
+                                      "(`\"3-5f2a…\"`). Send back the tag you were given.",
                        "schema": {"type": "string"}}}
 LOCATION_HEADER = {"Location": {"description": "URL of the created resource.", "schema": {"type": "string"}}}
 PAGINATION_HEADERS = {
@@ -269,7 +270,7 @@ def register_resource(blp, resource, url):
                  operationId=ids["replace"])
         @linked_response(blp, 200, _links(resource, ids, "body", "read", "update", "delete"),
                          schema=schema, success=True, headers=ETAG_HEADER, description=f"The new state.")
-        @problems(blp, 400, 401, 403, 404, 412, 413, 415, 422, 428)
+        @problems(blp, 400, 401, 403, 404, 409, 412, 413, 415, 422, 428)
         def put(self, **path):
             identity = current_identity()
             if identity.is_anonymous:
@@ -285,7 +286,7 @@ def register_resource(blp, resource, url):
                  security=WRITE_SECURITY, operationId=ids["update"])
         @linked_response(blp, 200, _links(resource, ids, "body", "read", "replace", "delete"),
                          schema=schema, success=True, headers=ETAG_HEADER, description=f"The new state.")
-        @problems(blp, 400, 401, 403, 404, 412, 413, 415, 422, 428)
+        @problems(blp, 400, 401, 403, 404, 409, 412, 413, 415, 422, 428)
         def patch(self, **path):
             identity = current_identity()
             if identity.is_anonymous:

@@ -8,11 +8,22 @@ from api.errors import Forbidden, ValidationFailed
 from api.organisations.fields import organisation_exists
 from api.organisations.models import Organisation
 from api.organisations.schemas import OrganisationQueryArgsSchema, OrganisationSchema
+from api.registrations.models import Registration
+from api.sessions.models import Session
 
 
 def _managed_by_caller(identity, state):
     org = identity.organisation_id
     return bool(org) and (str(state.get("_id")) == org or state.get("managed_by") == org)
+
+
+def participants(session_id):
+    """Ids of the organisations with a confirmed registration for a session (none once it is deleted)."""
+    if Session._get_collection().find_one({"_id": ObjectId(session_id), "deleted_at": None}, {"_id": 1}) is None:
+        return []
+    confirmed = Registration._get_collection().find(
+        {"session_id": session_id, "status": "confirmed", "deleted_at": None}, {"_id": 0, "organisation_id": 1})
+    return [ObjectId(doc["organisation_id"]) for doc in confirmed]
 
 
 class OrganisationPolicy(Policy):
@@ -71,6 +82,8 @@ class OrganisationResource(Resource):
                 query[name] = args[name]
         if "sector" in args:
             query["sectors"] = args["sector"]
+        if "session_id" in args:
+            query["_id"] = {"$in": participants(args["session_id"])}
         return query
 
     def check(self, state, *, old, parent):

@@ -39,3 +39,5 @@ class OrganisationQueryArgsSchema(ListArgsSchema):
     region = RegionCode()
     sector = Slug()
     managed_by = ObjectIdString()
+    session_id = ObjectIdString(metadata={"description": "Organisations with a confirmed registration for this session: "
+                                                         "its public participant directory."})

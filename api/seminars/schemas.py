@@ -24,7 +24,16 @@ class SeminarSchema(VersionedSchema):
     speakers = bounded_list(fields.Nested(SpeakerSchema), max_length=30)
     languages = bounded_list(LanguageCode(), max_length=10, validate=[unique_items], metadata={"example": ["it", "ru"]})
     interpretation = StrictBoolean(load_default=False, metadata={"description": "Simultaneous interpretation offered."})
-    capacity = StrictInteger(minimum=0, maximum=100_000, metadata={"example": 120})
+    capacity = StrictInteger(minimum=0, maximum=100_000, metadata={
+        "example": 120, "description": "Seats; registrations asking for the seminar once they are taken wait in "
+                                       "line. Omitted: no limit."})
+    seats_taken = fields.Integer(dump_only=True, metadata={
+        "description": "Live, set by the server: seats held by registrations (pending, confirmed or waitlisted ones; "
+                       "cancelled ones free theirs). Changes without a new version, but changes the ETag.", "minimum": 0})
+    waiting_list = fields.Integer(dump_only=True, metadata={
+        "description": "Live, set by the server: registrations waiting for a seat, served first come first; a freed "
+                       "seat or a raised capacity seats the first of them. Changes without a new version, but changes the ETag.",
+        "minimum": 0})
 
     @validates_schema
     def ends_after_start(self, data, **kwargs):

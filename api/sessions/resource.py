@@ -72,5 +72,12 @@ class SessionResource(Resource):
             if Session.objects(number=state["number"]).only("id").first() is not None:
                 raise Conflict(f"Session number {state['number']} already exists.")
 
+    def after_write(self, action, stored, old, parent):
+        concluded = STATUSES.index("concluded")
+        if old is not None and stored.get("deleted_at") is None \
+                and STATUSES.index(old["status"]) < concluded <= STATUSES.index(stored["status"]):
+            from api.registrations.services import cancel_pending  # registrations are built on sessions
+            cancel_pending(stored)
+
 
 sessions = SessionResource()

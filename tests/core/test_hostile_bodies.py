@@ -43,6 +43,14 @@ def seminar_body(world):
             "room": "Auditorium", "languages": ["it", "ru"], "interpretation": True, "capacity": 120}
 
 
+def registration_body(world):
+    return {"organisation_id": world["organisation_id"], "status": "pending",
+            "delegates": [{"name": "Chiara Marinelli", "role": "Direttrice", "email": "c.marinelli@example.org"}],
+            "tables": [world["table_id"]], "seminars": [world["seminar_id"]], "networking": True,
+            "networking_profile": {"offers": {"it": "Accompagnamento in Russia"},
+                                   "availability": [{"start": "14:00", "end": "16:00"}]}}
+
+
 # collection rule -> (a valid new body, how to put a text into a body)
 RESOURCES = {
     "/api/v1/organisations": (lambda world: organisation_body(), lambda text: {"name": text}),
@@ -51,6 +59,8 @@ RESOURCES = {
     "/api/v1/clients": (client_body, lambda text: {"name": text}),
     "/api/v1/sessions/<session_id>/tables": (table_body, lambda text: {"title": {"it": text}}),
     "/api/v1/sessions/<session_id>/seminars": (seminar_body, lambda text: {"room": text}),
+    "/api/v1/sessions/<session_id>/registrations": (registration_body,
+                                                     lambda text: {"networking_profile": {"offers": {"it": text}}}),
 }
 
 
@@ -97,16 +107,23 @@ def openapi_path(rule):
 @pytest.fixture
 def world(client, admin, create_organisation, create_session):
     """Ids of one existing resource of each kind, by path parameter name."""
-    return one_of_each(client, admin, create_organisation(), create_session())
+    return one_of_each(client, admin, create_organisation(), create_session(status="registration_open"))
 
 
 def one_of_each(client, admin, org, session):
-    """Create a user, a client credential, a table and a seminar besides org and session; return all ids."""
+    """Create a user, a client credential, a table, a seminar and a registration (of another organisation: org
+    itself is left free to register) besides org and session, which must be open for registration; return all ids."""
     ids = {"organisation_id": org["id"], "session_id": session["id"], "version": 1}
     for collection, param in (("/api/v1/users", "user_id"), ("/api/v1/clients", "client_key"),
                               ("/api/v1/sessions/<session_id>/tables", "table_id"),
-                              ("/api/v1/sessions/<session_id>/seminars", "seminar_id")):
-        response = client.post(fill(collection, ids), json=RESOURCES[collection][0](ids), headers=admin)
+                              ("/api/v1/sessions/<session_id>/seminars", "seminar_id"),
+                              ("/api/v1/sessions/<session_id>/registrations", "registration_id")):
+        body = RESOURCES[collection][0](ids)
+        if param == "registration_id":
+            registering = client.post("/api/v1/organisations", json=organisation_body(name="Interporto Marche"),
+                                      headers=admin)
+            body["organisation_id"] = registering.get_json()["id"]
+        response = client.post(fill(collection, ids), json=body, headers=admin)
         assert response.status_code == 201, response.get_json()
         ids[param] = response.get_json()["id"]
     return ids

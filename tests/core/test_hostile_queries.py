@@ -45,7 +45,7 @@ def driver_encoding(monkeypatch):
 @pytest.fixture
 def world(client, admin, create_organisation, create_session):
     """One existing resource of each kind; path parameter name -> id."""
-    org, session = create_organisation(), create_session()
+    org, session = create_organisation(), create_session(status="registration_open")
     create_organisation(name="Polo Tecnologico Città di Fabriano", city="Fabriano")
     return one_of_each(client, admin, org, session)
 
@@ -139,8 +139,8 @@ def test_a_hostile_id_in_any_path_position_answers_404(app, client, admin, world
 def test_every_item_route_is_covered(app):
     params = {p for _, rule in item_rules(app) for p in re.findall(r"<(?:[^:>]+:)?(\w+)>", rule)}
 
-    assert params == {"organisation_id", "session_id", "table_id", "seminar_id", "user_id", "client_key", "version",
-                      "name", "filename"}
+    assert params == {"organisation_id", "session_id", "table_id", "seminar_id", "registration_id", "user_id",
+                      "client_key", "version", "name", "filename"}
 
 
 @pytest.mark.parametrize("version", [BIG, str(2**63), str(2**53 + 1), "0", "-1", "1.5", "1e3", "%00"])

@@ -21,10 +21,11 @@ SESSION = {"_id": ObjectId(SOME_ID)}
 def resources():
     from api.auth.resource import clients, users
     from api.organisations.resource import organisations
+    from api.registrations.resource import registrations
     from api.seminars.resource import seminars
     from api.sessions.resource import sessions
     from api.tables.resource import tables
-    return {r.name: r for r in (organisations, sessions, tables, seminars, users, clients)}
+    return {r.name: r for r in (organisations, sessions, tables, seminars, registrations, users, clients)}
 
 
 def index_keys(model):
@@ -78,6 +79,9 @@ EQUALITY_CASES = [
     ("tables", {"kind": "sector"}, ANONYMOUS, {"session_id", "kind", "deleted_at"}),
     ("tables", {"sector": "logistics"}, ANONYMOUS, {"session_id", "sectors", "deleted_at"}),
     ("seminars", {}, ANONYMOUS, {"session_id", "deleted_at"}),
+    ("registrations", {}, ADMIN, {"session_id", "deleted_at"}),
+    ("registrations", {"status": "confirmed"}, ADMIN, {"session_id", "status", "deleted_at"}),
+    ("registrations", {"organisation_id": SOME_ID}, ADMIN, {"session_id", "organisation_id", "deleted_at"}),
     ("users", {}, ADMIN, {"deleted_at"}),
     ("users", {"role": "partner"}, ADMIN, {"roles", "deleted_at"}),
     ("users", {"organisation_id": SOME_ID}, ADMIN, {"organisation_id", "deleted_at"}),
@@ -120,7 +124,8 @@ def test_the_usual_orders_of_a_list_come_from_an_index(name, sort, leading):
     assert any(provides(keys, leading, spec) for keys in index_keys(resource.model))
 
 
-@pytest.mark.parametrize("name", ["organisations", "sessions", "tables", "seminars", "users", "clients"])
+@pytest.mark.parametrize("name", ["organisations", "sessions", "tables", "seminars", "registrations", "users",
+                                  "clients"])
 def test_a_search_has_an_index_starting_with_its_words(name):
     resource, query, _ = built(name, {"q": "moskva"}, ADMIN)
     assert "search_terms" in operator_fields(query)
@@ -155,3 +160,19 @@ def test_the_revisions_of_a_resource_come_newest_first_from_an_index():
     query = {"resource_type": "organisations", "resource_id": SOME_ID}
 
     assert any(provides(keys, set(query), [("version", -1)]) for keys in index_keys(Revision))
+
+
+def test_the_participants_of_a_session_are_read_from_an_index_alone():
+    from api.registrations.models import Registration
+    # As organisations' session_id filter asks: the organisation ids of a session's confirmed registrations.
+    keys = [("session_id", 1), ("status", 1), ("deleted_at", 1), ("organisation_id", 1)]
+
+    assert keys in index_keys(Registration)
+
+
+def test_the_participations_of_an_organisation_come_newest_session_first_from_an_index():
+    from api.registrations.models import Registration
+    # As services.participations asks.
+    query = {"organisation_id": SOME_ID, "deleted_at": None}
+
+    assert any(provides(keys, set(query), [("session_number", -1), ("_id", -1)]) for keys in index_keys(Registration))

@@ -24,6 +24,7 @@ from api.auth import tokens
 from api.core.fields import FIRST_YEAR, LAST_YEAR, LocalisedText
 from api.core import resource as services
 from api.plugins import registry
+from api.registrations.resource import STEPS
 from api.sessions.models import STATUSES
 from tests.fuzz.world import RESOURCES, USER_EMAIL, USER_PASSWORD
 
@@ -153,7 +154,7 @@ class Realism:
             value = case.path_parameters.get(parameter)
             document = self.world.find(resource, value, summary=True, **query)
             if document is None and replace:
-                candidates = self.candidates(resource, case, query)
+                candidates = self.candidates(resource, case, query, target)
                 if candidates:
                     value = pick(candidates, value)
                     case.path_parameters[parameter] = value
@@ -168,10 +169,17 @@ class Realism:
                 case.path_parameters["version"] = pick(range(1, latest + 1), version)
         return found
 
-    def candidates(self, resource, case, query):
+    def candidates(self, resource, case, query, target):
         world = self.world
         if resource.name == "sessions":
+            if target.resource is RESOURCES["registrations"]:
+                # Registering needs a session open for it; the concluded demo session has registrations to change.
+                opened = [world.open_session_id]
+                return opened if target.method == "POST" and not target.is_item else [*opened, world.session_id]
             return [world.session_id]
+        if resource.name == "registrations" and self.role == "partner":
+            # A partner sees only the registrations of the organisations it acts for.
+            return world.items_of(resource, organisation_id={"$in": self.acting_for()}, **query)
         if resource.name == "organisations":
             # A partner acts on its own organisation and on those it manages; an admin on any.
             return [world.partner_organisation_id, *world.managed_ids] if self.role == "partner" else world.organisation_ids
@@ -401,6 +409,78 @@ class Realism:
         if speakers != state.get("speakers"):
             changes["speakers"] = speakers
         return changes
+
+    def acting_for(self):
+        world = self.world
+        return [world.partner_organisation_id, *world.managed_ids] if self.role == "partner" else world.organisation_ids
+
+    def repair_registrations(self, state, *, parent, stored, patch):
+        world = self.world
+        session_id = str(parent["_id"])
+        changes = {}
+        if stored is not None:
+            organisation = stored["organisation_id"]  # it cannot change
+        else:
+            # One registration per organisation and session: a new one names an organisation not yet registered.
+            taken = {doc["organisation_id"] for doc in RESOURCES["registrations"].collection.find(
+                {"session_id": session_id, "deleted_at": None}, {"organisation_id": 1})}
+            # When every one is registered, a real client's next attempt is a duplicate (409), not a made-up id.
+            free = [o for o in self.acting_for() if o not in taken] or self.acting_for()
+            organisation = state.get("organisation_id")
+            if organisation not in free:
+                organisation = pick(free, organisation)
+        if organisation != state.get("organisation_id"):
+            changes["organisation_id"] = organisation
+        for name in ("tables", "seminars"):
+            chosen = state.get(name)
+            if not isinstance(chosen, list):
+                continue
+            known = set(world.items_of(RESOURCES[name], session_id=session_id)) | set((stored or {}).get(name) or [])
+            fixed = []
+            for item in chosen:
+                value = item if item in known else (pick(sorted(known), item) if known else None)
+                if value is not None and value not in fixed:
+                    fixed.append(value)
+            if fixed != chosen:
+                changes[name] = fixed
+        delegates = state.get("delegates")
+        if isinstance(delegates, list):
+            fixed = [{**d, "email": f"delegate{i}@example.org"}
+                     if isinstance(d, dict) and not _valid(EMAIL_FIELD, d.get("email")) else d
+                     for i, d in enumerate(delegates)]
+            if fixed != delegates:
+                changes["delegates"] = fixed
+        profile = state.get("networking_profile")
+        if isinstance(profile, dict):
+            fixed = self.networking_profile(profile, patch is not None)
+            if fixed != profile:
+                changes["networking_profile"] = fixed
+        # The status steps the caller's role may make from the stored status (or staying there).
+        before = stored["status"] if stored is not None else None
+        allowed = sorted({before} - {None} | {after for after, who in STEPS[before].items()
+                                                 if self.role == "admin" or who == "owner"})
+        status = state.get("status", "pending")
+        if status not in allowed:
+            changes["status"] = pick(allowed, status)
+        return changes
+
+    @staticmethod
+    def networking_profile(profile, patching):
+        """The profile with meeting times that end after they start, and no localised text left empty by a patch."""
+        fixed = dict(profile)
+        for name in ("offers", "seeks"):
+            if fixed.get(name) == {}:
+                if patching:
+                    fixed[name] = None
+                else:
+                    fixed.pop(name)
+        availability = fixed.get("availability")
+        if isinstance(availability, list):
+            fixed["availability"] = [
+                {**slot, "start": "14:00", "end": "16:00"}
+                if isinstance(slot, dict) and isinstance(slot.get("start"), str) and isinstance(slot.get("end"), str)
+                and slot["end"] <= slot["start"] else slot for slot in availability]
+        return fixed
 
     def repair_users(self, state, *, parent, stored, patch):
         changes = {}

@@ -10,6 +10,7 @@ from api.core.permissions import ADMIN, PARTNER, Identity
 from api.demo import DEMO_LOADER, load_demo
 from api.extensions import connect_database
 from api.organisations.resource import organisations
+from api.registrations.resource import registrations
 from api.seminars.resource import seminars
 from api.sessions.resource import sessions
 from api.storage import prepare_storage
@@ -22,9 +23,20 @@ USER_EMAIL = "fuzz.user@example.org"
 USER_PASSWORD = "a long fuzzing passphrase"
 
 SUMMARY = {name: 1 for name in ("version", "session_id", "kind", "attributes", "status", "managed_by", "timezone",
-                                 "starts_on", "ends_on", "deleted_at")}
+                                 "starts_on", "ends_on", "deleted_at", "organisation_id")}
 # Collection segment of a path → the resource it names.
-RESOURCES = {resource.name: resource for resource in (sessions, organisations, tables, seminars, users, clients)}
+RESOURCES = {resource.name: resource for resource in (sessions, organisations, tables, seminars, registrations, users,
+                                                     clients)}
+# The demo session has concluded: registrations are made in this next one, open for them, with a small programme.
+OPEN_SESSION = {
+    "number": 22, "title": {"it": "XXII Sessione della Task Force italo-russa", "ru": "XXII сессия Рабочей группы"},
+    "host_country": "RU", "host_region": "RU-KLU", "city": "Калуга", "starts_on": "2013-10-15", "ends_on": "2013-10-17",
+    "timezone": "Europe/Moscow", "status": "registration_open", "languages": ["it", "ru"],
+}
+OPEN_SESSION_TABLE = {"kind": "sector", "title": {"it": "Logistica", "ru": "Логистика"}, "sectors": ["logistics"],
+                      "attributes": {"nace_codes": ["H49"], "agenda_items": [], "outcomes": []}}
+OPEN_SESSION_SEMINAR = {"title": {"it": "Zone economiche speciali", "ru": "Особые экономические зоны"},
+                        "starts_at": "2013-10-16T10:00:00+04:00", "ends_at": "2013-10-16T12:00:00+04:00", "capacity": 2}
 
 
 class World:
@@ -40,6 +52,10 @@ class World:
         with self.app.app_context():
             load_demo()
             self.session_id = str(sessions.collection.find_one({"number": 21})["_id"])
+            open_session = services.create(sessions, OPEN_SESSION, DEMO_LOADER)
+            self.open_session_id = str(open_session["_id"])
+            services.create(tables, OPEN_SESSION_TABLE, DEMO_LOADER, parent=open_session)
+            services.create(seminars, OPEN_SESSION_SEMINAR, DEMO_LOADER, parent=open_session)
             self.organisation_ids = sorted(str(o["_id"]) for o in organisations.collection.find({}, {"_id": 1}))
             self.partner_organisation_id = str(organisations.collection.find_one({"name": PARTNER_ORGANISATION})["_id"])
             self.managed_ids = sorted(str(o["_id"]) for o in organisations.collection.find(
