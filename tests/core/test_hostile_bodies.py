@@ -170,7 +170,7 @@ class Harness:
         before = self.snapshot(endpoint)
         headers = dict(self.admin)
         if endpoint.action != "create":
-            headers["If-Match"] = f'"{before["version"]}"'
+            headers["If-Match"] = self.client.get(fill(endpoint.item, self.world), headers=self.admin).headers["ETag"]
         data = raw if raw is not None else json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass")
         content_type = "application/merge-patch+json" if endpoint.action == "patch" else "application/json"
         response = self.client.open(fill(endpoint.rule, self.world), method=endpoint.method, data=data,

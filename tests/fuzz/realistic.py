@@ -112,8 +112,11 @@ class Realism:
                 else:
                     parent = found[-1]
             if "If-Match" in case.headers and stored is not None:
-                # The current ETag: with a stale one every write is refused with 412, whatever else it says.
-                case.headers["If-Match"] = f'"{stored["version"]}"'
+                # The current ETag as this caller sees it: with a stale one every write is refused with 412,
+                # whatever else it says.
+                identity = self.world.identities()[self.role]
+                whole = target.resource.collection.find_one({"_id": stored["_id"]})
+                case.headers["If-Match"] = services.present_with_etag(target.resource, whole, identity)[1]
             if valid[ParameterLocation.QUERY] and case.query:
                 self.query(case)
             writes = target.method in ("POST", "PUT", "PATCH") and not target.is_history
