@@ -87,7 +87,7 @@ def test_token_counts_are_stored_in_the_database(make_app):
     with app.app_context():
         counters = {doc["key"]: doc["count"] for doc in RateCounter._get_collection().find()}
     assert counters["token:ip:10.1.2.3"] == 2
-    assert counters["token:id:a@example.org"] == 1
+    assert counters["token:user:a@example.org"] == 1
 
 
 def test_failed_logins_answer_alike_for_known_and_unknown_accounts(make_app):
