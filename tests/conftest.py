@@ -112,10 +112,12 @@ def store_account(app, *roles, organisation_id=None, sub=None):
     assert kind == "user" and ObjectId.is_valid(key), f"a test account's subject is user:<ObjectId>, not {sub!r}"
     with app.app_context():
         now = utcnow()
-        User._get_collection().update_one({"_id": ObjectId(key)}, {"$setOnInsert": {
-            "email": f"{key}@accounts.example.org", "password_hash": "not a hash: signs in by token only",
-            "display_name": "Test caller", "roles": sorted(roles), "organisation_id": organisation_id, "active": True,
-            "version": 1, "created_at": now, "updated_at": now, "deleted_at": None, "search_terms": []}}, upsert=True)
+        account = {"email": f"{key}@accounts.example.org", "password_hash": "not a hash: signs in by token only",
+                   "display_name": "Test caller", "roles": sorted(roles), "active": True,
+                   "version": 1, "created_at": now, "updated_at": now, "deleted_at": None, "search_terms": []}
+        if organisation_id is not None:
+            account["organisation_id"] = organisation_id
+        User._get_collection().update_one({"_id": ObjectId(key)}, {"$setOnInsert": account}, upsert=True)
     return sub
 
 

@@ -51,9 +51,9 @@ class World:
                 "roles": [PARTNER], "organisation_id": self.partner_organisation_id}, DEMO_LOADER)["_id"])
             self.client_id, self.client_secret = create_partner_client(self.partner_organisation_id, "Fuzzing CRM")
             self.client_key = str(clients.collection.find_one({"client_id": self.client_id})["_id"])
-            self.headers = {role: {"Authorization": f"Bearer {account_token(self.app, *identity.roles, sub=identity.sub,
-                                                                           organisation_id=identity.organisation_id)}"}
-                            for role, identity in self.identities().items()}
+            self.headers = {role: {"Authorization": "Bearer " + account_token(
+                self.app, *identity.roles, sub=identity.sub, organisation_id=identity.organisation_id)}
+                for role, identity in self.identities().items()}
         self.idempotency_keys = {}
         return self
 
