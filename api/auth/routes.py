@@ -16,8 +16,8 @@ from api.auth.resource import clients, users
 from api.auth.schemas import (GRANTS, SCOPE_MAX_LENGTH, SCOPE_PATTERN, JwksSchema, MeSchema, OAuthErrorSchema,
                               RevokeRequestSchema, TokenResponseSchema)
 from api.core import ratelimit
-from api.core.documents import utcnow
 from api.core import resource as services
+from api.core.documents import utcnow
 from api.core.http import JSON, empty_response, json_response, read_json_body
 from api.core.permissions import PARTNER, Identity, current_identity, refuse
 from api.core.routes import problems, register_resource
@@ -156,11 +156,11 @@ def _active_user(query):
 
 
 def _may_hold_tokens(subject):
-    """Whether the account may get tokens beyond its own flags: a partner's organisation must still exist."""
+    """Whether the account may hold tokens now: active, not deleted and, for a partner, its organisation there."""
     return tokens.active_account(subject) is not None
 
 
-def normalised_username(username):
+def _normalised_username(username):
     """The form in which users are looked up by their e-mail."""
     return username.strip().lower()
 
@@ -169,7 +169,7 @@ def _password_grant(params):
     username, password = params.get("username"), params.get("password")
     if not username or not password:
         raise OAuthError("invalid_request", "username and password are required.")
-    username = normalised_username(username)
+    username = _normalised_username(username)
     _rate_limit(f"user:{username}")
     user = _active_user({"email": username})
     if not verify_secret(user["password_hash"] if user else None, password):
