@@ -216,14 +216,17 @@ def ensure_still_valid(claims):
     """Raise Unauthorized unless the token's account, its stamp and its refresh family are as when it was issued."""
     checked = current_app.extensions["checked_tokens"]
     token_id = claims.get("jti")
-    if checked.passed(token_id):
+    if not isinstance(token_id, str):
+        token_id = None  # nothing to remember it by: checked every time
+    elif checked.passed(token_id):
         return
     generation = checked.generation  # read before the store: a change landing during the check voids it
     if (active_account(claims["sub"]) is None or claims.get("stamp", "") != security_stamp(claims["sub"])
             or (claims.get("sid") and family_revoked(claims["sid"]))):
         raise Unauthorized("The access token was ended: its account changed, was deactivated or deleted, "
                            "or its session was revoked.", headers=INVALID_TOKEN)
-    checked.remember(token_id, generation)
+    if token_id is not None:
+        checked.remember(token_id, generation)
 
 
 def active_account(subject):
