@@ -12,8 +12,8 @@ from api.tables.models import Table
 
 log = logging.getLogger(__name__)
 
-DOCUMENTS = [Session, Table, Seminar, Organisation, User, Client, SecurityStamp, Revision, IdempotencyRecord, RefreshToken,
-             RevokedAccessToken, RateCounter]
+DOCUMENTS = [Session, Table, Seminar, Organisation, User, Client, SecurityStamp, Revision, IdempotencyRecord,
+             RefreshToken, RevokedAccessToken, RateCounter]
 
 
 def prepare_storage(app, backend):

@@ -276,7 +276,8 @@ def _require_caller():
 class Revoke(MethodView):
     @blp.doc(summary="Revoke a token (RFC 7009)", requestBody=REVOKE_BODY, security=[{"bearerAuth": []}],
              operationId="revokeToken",
-             description="Revoking a refresh token revokes its whole family. Unknown tokens also answer 200.")
+             description="Revoking a refresh token revokes its whole family and ends the access tokens issued "
+                         "with it. Unknown tokens also answer 200.")
     @blp.alt_response(200, description="Revoked (or unknown).", success=True)
     @blp.alt_response(400, schema=OAuthErrorSchema, description="invalid_request (RFC 6749 §5.2 error).")
     @problems(blp, 401)

@@ -253,7 +253,8 @@ ACCOUNT_FIELDS = {"roles": 1, "organisation_id": 1, "scopes": 1}
 
 
 def _organisation_exists(organisation_id):
-    return isinstance(organisation_id, str) and ObjectId.is_valid(organisation_id) and organisation_exists(organisation_id)
+    return (isinstance(organisation_id, str) and ObjectId.is_valid(organisation_id)
+            and organisation_exists(organisation_id))
 
 
 def security_stamp(subject):

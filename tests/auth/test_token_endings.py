@@ -44,8 +44,8 @@ def delete_then_restore(client, admin):
 @pytest.fixture
 def delete(client, admin):
     def run(collection, resource):
-        response = client.delete(f"/api/v1/{collection}/{resource['id']}", headers={**admin, "If-Match": etag(resource)})
-        assert response.status_code == 204
+        url = f"/api/v1/{collection}/{resource['id']}"
+        assert client.delete(url, headers={**admin, "If-Match": etag(resource)}).status_code == 204
     return run
 
 
@@ -349,15 +349,14 @@ def test_a_deleted_organisations_partner_user_cannot_refresh(create_user, create
     assert_invalid_grant(refresh(tokens["refresh_token"]))
 
 
-def test_a_deleted_organisations_client_token_stops_acting(client, create_organisation, admin, partner_client):
+def test_a_deleted_organisations_client_token_stops_acting(client, admin, partner_client):
     credential, access = partner_client
     organisation = client.get(f"/api/v1/organisations/{credential['organisation_id']}", headers=admin).get_json()
     client.delete(f"/api/v1/organisations/{organisation['id']}", headers={**admin, "If-Match": etag(organisation)})
     assert_bearer_challenge(client.get(ME_URL, headers=bearer(access)))
 
 
-def test_a_partner_that_deleted_its_organisation_no_longer_changes_those_it_managed(client, create_organisation,
-                                                                                    partner_client):
+def test_a_partner_that_deleted_its_organisation_no_longer_changes_those_it_managed(client, partner_client):
     credential, access = partner_client
     own = credential["organisation_id"]
     managed = client.post("/api/v1/organisations", json=organisation_body(name="Delegation", managed_by=own),
