@@ -5,6 +5,7 @@ import uuid
 
 from flask import Flask, g, request
 from flask_cors import CORS
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.config import load_config
 from api.errors import register_error_handlers
@@ -25,12 +26,27 @@ OPENAPI_INFO = {
     ),
 }
 
+BEARER_DESCRIPTION = (
+    "An access token from POST /api/v1/auth/token, valid for `expires_in` seconds unless ended earlier. It is "
+    "ended (401, `error=\"invalid_token\"`) when it is revoked (POST /api/v1/auth/revoke); when the refresh token "
+    "family it was issued with is revoked (revocation, or reuse of a spent refresh token); when its account's "
+    "password or secret, roles or scopes, `active` flag or organisation change, or the account is deleted or "
+    "restored; when an admin ends the account's tokens (POST …/revoke-tokens); when a partner's organisation is "
+    "deleted. This takes effect at once on the server process that made the change, and on every other process "
+    "within `TOKEN_CHECK_CACHE_SECONDS` (5 by default).")
+
 
 def create_app(test_config=None):
     """Build the Flask application."""
     config = load_config(test_config)
     app = Flask(__name__)
     app.config.update(config)
+    if config["TRUSTED_PROXIES"]:
+        # Each trusted proxy appends the address it received the request from: the client's is that many from
+        # the end of X-Forwarded-For (and the scheme it used, of X-Forwarded-Proto). Values further left are
+        # whatever the client sent, so they are never read.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config["TRUSTED_PROXIES"], x_proto=config["TRUSTED_PROXIES"],
+                                x_host=0, x_port=0, x_prefix=0)
     app.config.update(
         API_TITLE="Taskforce API",
         API_VERSION="1.0.0",
@@ -60,7 +76,7 @@ def create_app(test_config=None):
     api = Api(app)
     api.spec.components.security_scheme("bearerAuth", {
         "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-        "description": "An access token from POST /api/v1/auth/token."})
+        "description": BEARER_DESCRIPTION})
     from api.core.jsonschema import extra_keywords
     api.ma_plugin.converter.add_attribute_function(extra_keywords)
 

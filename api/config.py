@@ -16,6 +16,8 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 1048576,
     "TOKEN_RATE_LIMIT": "10/minute",
     "RATE_LIMIT": "600/minute",
+    "TRUSTED_PROXIES": 0,
+    "TOKEN_CHECK_CACHE_SECONDS": 5,
     "LOAD_DEMO_DATA": None,
     "PLUGINS": None,
     "LOG_LEVEL": "INFO",
@@ -23,6 +25,7 @@ DEFAULTS = {
 }
 
 INTEGER_SETTINGS = {"MONGODB_TIMEOUT_MS", "ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "MAX_CONTENT_LENGTH"}
+COUNT_SETTINGS = {"TRUSTED_PROXIES", "TOKEN_CHECK_CACHE_SECONDS"}  # integers where 0 is meaningful
 
 
 class ConfigError(ValueError):
@@ -36,13 +39,15 @@ def load_config(overrides=None):
         if name in os.environ:
             config[name] = os.environ[name]
     config.update(overrides or {})
-    for name in INTEGER_SETTINGS:
+    for name in INTEGER_SETTINGS | COUNT_SETTINGS:
         try:
             config[name] = int(config[name])
         except (TypeError, ValueError):
             raise ConfigError(f"{name} must be an integer, got {config[name]!r}") from None
-        if config[name] <= 0:
+        if config[name] <= 0 and name in INTEGER_SETTINGS:
             raise ConfigError(f"{name} must be positive")
+        if config[name] < 0:
+            raise ConfigError(f"{name} must not be negative")
     if isinstance(config["CORS_ORIGINS"], str):
         config["CORS_ORIGINS"] = [o.strip() for o in config["CORS_ORIGINS"].split(",") if o.strip()]
     if config["LOAD_DEMO_DATA"] is None:

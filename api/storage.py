@@ -1,7 +1,7 @@
 """Preparing the store at start: indexes, the embedded store's demo data, first accounts."""
 import logging
 
-from api.auth.models import Client, RefreshToken, RevokedAccessToken, User
+from api.auth.models import Client, RefreshToken, RevokedAccessToken, SecurityStamp, User
 from api.core.documents import IdempotencyRecord, Revision
 from api.core.ratelimit import RateCounter
 from api.extensions import ensure_indexes
@@ -13,8 +13,8 @@ from api.tables.models import Table
 
 log = logging.getLogger(__name__)
 
-DOCUMENTS = [Session, Table, Seminar, Organisation, Registration, SeatBook, User, Client, Revision, IdempotencyRecord,
-             RefreshToken, RevokedAccessToken, RateCounter]
+DOCUMENTS = [Session, Table, Seminar, Organisation, Registration, SeatBook, User, Client, SecurityStamp, Revision,
+             IdempotencyRecord, RefreshToken, RevokedAccessToken, RateCounter]
 
 
 def prepare_storage(app, backend):

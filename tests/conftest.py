@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from argon2 import PasswordHasher
+from bson import ObjectId
 
 from api import create_app
 from api.core.permissions import Identity
@@ -97,17 +98,44 @@ def demo(app):
         return load_demo()
 
 
+def store_account(app, *roles, organisation_id=None, sub=None):
+    """Store an active people account with these roles unless `sub` ("user:<ObjectId>") names one; return its sub.
+
+    Tokens only act while their account does (it exists, is active, keeps its stamp and, for a partner, its
+    organisation), so every token a test uses has one.
+    """
+    from api.auth.models import User
+    from api.core.documents import utcnow
+
+    sub = sub or f"user:{ObjectId()}"
+    kind, _, key = sub.partition(":")
+    assert kind == "user" and ObjectId.is_valid(key), f"a test account's subject is user:<ObjectId>, not {sub!r}"
+    with app.app_context():
+        now = utcnow()
+        account = {"email": f"{key}@accounts.example.org", "password_hash": "not a hash: signs in by token only",
+                   "display_name": "Test caller", "roles": sorted(roles), "active": True,
+                   "version": 1, "created_at": now, "updated_at": now, "deleted_at": None, "search_terms": []}
+        if organisation_id is not None:
+            account["organisation_id"] = organisation_id
+        User._get_collection().update_one({"_id": ObjectId(key)}, {"$setOnInsert": account}, upsert=True)
+    return sub
+
+
+def account_token(app, *roles, organisation_id=None, scopes=("read", "write"), sub=None):
+    """Return an access token of a test account (stored first when new) with these roles."""
+    from api.auth.tokens import issue_access_token
+
+    sub = store_account(app, *roles, organisation_id=organisation_id, sub=sub)
+    identity = Identity(sub=sub, roles=frozenset(roles), organisation_id=organisation_id, scopes=frozenset(scopes))
+    with app.app_context():
+        return issue_access_token(identity)
+
+
 @pytest.fixture
 def token(app):
-    """Return a factory of signed access tokens: token("partner", organisation_id=...)."""
-    from api.auth.tokens import issue_access_token
-    serial = itertools.count(1)
-
+    """Return a factory of signed access tokens of stored accounts: token("partner", organisation_id=...)."""
     def make(*roles, organisation_id=None, scopes=("read", "write"), sub=None):
-        identity = Identity(sub=sub or f"user:test{next(serial)}", roles=frozenset(roles),
-                            organisation_id=organisation_id, scopes=frozenset(scopes))
-        with app.app_context():
-            return issue_access_token(identity)
+        return account_token(app, *roles, organisation_id=organisation_id, scopes=scopes, sub=sub)
     return make
 
 

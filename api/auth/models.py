@@ -1,4 +1,4 @@
-"""Stored accounts, machine credentials, refresh tokens and revoked access tokens."""
+"""Stored accounts, machine credentials, their security stamps, refresh tokens and revoked access tokens."""
 import mongoengine as me
 
 from api.core.documents import VersionedDocument
@@ -33,12 +33,31 @@ class Client(VersionedDocument):
     ]}
 
 
+class SecurityStamp(me.Document):
+    """The security stamp of an account (a user or a client), by token subject ("user:<id>", "client:<client_id>").
+
+    Every token carries the stamp its account had when the token was issued; a new stamp ends them all.
+    Kept beside the account, not in it: the account's own writes replace the whole document (compare-and-set
+    on its version), and must not undo a rotation made meanwhile by an admin ending its sessions.
+    An account without a record has the empty stamp.
+    """
+
+    subject = me.StringField(required=True)
+    stamp = me.StringField(required=True)
+
+    meta = {"collection": "security_stamps", "indexes": [{"fields": ["subject"], "unique": True}]}
+
+
 class RefreshToken(me.Document):
-    """A refresh token (stored as its hash). Each use spends it; reusing a spent one revokes its family."""
+    """A refresh token (stored as its hash). Each use spends it; reusing a spent one revokes its family.
+
+    `stamp` is the account's security stamp when the family began: the family ends when the stamp changes.
+    """
 
     token_hash = me.StringField(required=True)
     family = me.StringField(required=True)
     user_id = me.StringField(required=True)
+    stamp = me.StringField()
     expires_at = me.DateTimeField(required=True)
     spent_at = me.DateTimeField()
     revoked = me.BooleanField(default=False)

@@ -3,6 +3,7 @@ import secrets
 
 from bson import ObjectId
 
+from api.auth import tokens
 from api.auth.models import Client, User
 from api.auth.passwords import hash_secret
 from api.auth.schemas import ClientQueryArgsSchema, ClientSchema, UserCreateSchema, UserQueryArgsSchema, UserSchema
@@ -10,6 +11,17 @@ from api.core.permissions import PARTNER, AdminOnlyPolicy
 from api.core.resource import Resource
 from api.errors import Conflict, ValidationFailed
 from api.organisations.models import Organisation
+
+
+def _security_state_changed(action, stored, old, fields):
+    """Whether a write ends the account's tokens: its deletion, its restoration, or a change of `fields`."""
+    if action in ("deleted", "restored"):
+        return True
+    return old is not None and any(_comparable(old.get(name)) != _comparable(stored.get(name)) for name in fields)
+
+
+def _comparable(value):
+    return frozenset(value) if isinstance(value, list) else value
 
 
 def _check_organisation(organisation_id, errors):
@@ -62,6 +74,16 @@ class UserResource(Resource):
             if User.objects(email=state["email"]).only("id").first():
                 raise Conflict("A user with this e-mail already exists.")
 
+    def after_write(self, action, stored, old, parent):
+        # A restored account gets a new stamp too: restoring must not revive the tokens it had.
+        if _security_state_changed(action, stored, old, ("password_hash", "roles", "active", "organisation_id")):
+            tokens.rotate_security_stamp(self.subject(stored))
+
+    @staticmethod
+    def subject(stored):
+        """The token subject of a stored user."""
+        return f"user:{stored['_id']}"
+
 
 class ClientResource(Resource):
     name = "clients"
@@ -96,6 +118,15 @@ class ClientResource(Resource):
         _check_organisation(state.get("organisation_id"), errors)
         if errors:
             raise ValidationFailed(errors)
+
+    def after_write(self, action, stored, old, parent):
+        if _security_state_changed(action, stored, old, ("secret_hash", "scopes", "active", "organisation_id")):
+            tokens.rotate_security_stamp(self.subject(stored))
+
+    @staticmethod
+    def subject(stored):
+        """The token subject of a stored client."""
+        return f"client:{stored['client_id']}"
 
 
 users = UserResource()

@@ -16,9 +16,10 @@ from api.auth.resource import clients, users
 from api.auth.schemas import (GRANTS, SCOPE_MAX_LENGTH, SCOPE_PATTERN, JwksSchema, MeSchema, OAuthErrorSchema,
                               RevokeRequestSchema, TokenResponseSchema)
 from api.core import ratelimit
+from api.core import resource as services
 from api.core.documents import utcnow
-from api.core.http import JSON, json_response, read_json_body
-from api.core.permissions import PARTNER, Identity, current_identity
+from api.core.http import JSON, empty_response, json_response, read_json_body
+from api.core.permissions import PARTNER, Identity, current_identity, refuse
 from api.core.routes import problems, register_resource
 from api.errors import ApiError, Unauthorized
 
@@ -31,6 +32,31 @@ clients_blp = Blueprint("clients", __name__, url_prefix="/api/v1/clients",
 register_resource(users_blp, users, "")
 register_resource(clients_blp, clients, "")
 
+
+def register_revoke_tokens(blp, resource, operation_id):
+    """Add POST …/{id}/revoke-tokens: an admin ends every token and session of an account at once."""
+    @blp.route(f"/<{resource.path_param}>/revoke-tokens", endpoint=f"{resource.name}_revoke_tokens")
+    class RevokeTokens(MethodView):
+        @blp.doc(summary=f"End every token of {resource.label}", security=[{"bearerAuth": []}],
+                 operationId=operation_id,
+                 description="Its access tokens stop working at once and its refresh tokens can no longer be used "
+                             "(`invalid_grant`); it may sign in again. The account itself does not change.")
+        @blp.alt_response(204, description="Every token issued so far is ended.", success=True)
+        @problems(blp, 401, 403, 404)
+        def post(self, **path):
+            identity = _require_caller()
+            # Whoever may create these accounts administers them.
+            if not resource.policy.can_create(identity):
+                refuse(identity)
+            resource.policy.ensure_write_scope(identity)
+            stored = services.find_stored(resource, path[resource.path_param])
+            tokens.rotate_security_stamp(resource.subject(stored))
+            return empty_response(204)
+
+
+register_revoke_tokens(users_blp, users, "revokeUserTokens")
+register_revoke_tokens(clients_blp, clients, "revokeClientCredentialTokens")
+
 TOKEN_REQUEST = {"oneOf": list(GRANTS.values()), "discriminator": {"propertyName": "grant_type", "mapping": {
     grant: f"#/components/schemas/{schema.__name__.removesuffix('Schema')}" for grant, schema in GRANTS.items()}}}
 TOKEN_BODY = {"required": True, "content": {
@@ -42,6 +68,22 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 # The parameters the token and revocation endpoints read; any other is ignored (RFC 6749 §3.2).
 OAUTH_PARAMETERS = ("grant_type", "username", "password", "client_id", "client_secret", "refresh_token", "scope",
                     "token", "token_type_hint")
+TOKEN_DESCRIPTION = (
+    "Grants: `password` (people), `client_credentials` (partner systems; secret in the body or HTTP Basic), "
+    "`refresh_token` (rotating). Errors follow RFC 6749 §5.2.\n\n"
+    "**What ends tokens.** A refresh token's family ends when the token is revoked, when a spent token of the "
+    "family is used again, and when the account's password, roles, `active` flag or organisation change, when it "
+    "is deleted or restored, when an admin ends its tokens (`…/revoke-tokens`), or when a partner's organisation "
+    "is deleted: it then answers `invalid_grant`. Access tokens end in the same cases (see the `bearerAuth` "
+    "scheme).\n\n"
+    "**Rate limit (`TOKEN_RATE_LIMIT`).** Counted per client address (every request) and per account: the "
+    "`username` of the password grant, as it is looked up (surrounding spaces removed, any case), or the "
+    "`client_id` of the client-credentials grant (from HTTP Basic when sent, else from the body), exactly as "
+    "given. Parameters a grant does not use are never counted. Past the limit every request for that account "
+    "is refused with 429 until the window ends, correct credentials too: letting them through would tell a "
+    "guesser when a guess is right. The price is that anyone who knows a username or `client_id` can keep its "
+    "owner off this endpoint for the rest of a window (at most one window at a time: the owner gets in again "
+    "as soon as it ends, `Retry-After` says when). Tokens already issued keep working meanwhile.")
 
 
 class OAuthError(ApiError):
@@ -90,17 +132,14 @@ def _basic_credentials():
     return unquote_plus(client_id), unquote_plus(secret)
 
 
-def _rate_limit(*keys):
+def _rate_limit(key):
     limit = ratelimit.Limit.parse(current_app.config["TOKEN_RATE_LIMIT"])
-    if limit is None:
-        return
-    for key in keys:
-        if key:
-            ratelimit.hit(limit, f"token:{key}"[:300])
+    if limit is not None:
+        ratelimit.hit(limit, f"token:{key}"[:300])
 
 
-def _token_answer(identity, refresh_token=None):
-    body = {"access_token": tokens.issue_access_token(identity), "token_type": "Bearer",
+def _token_answer(identity, refresh_token=None, session=None):
+    body = {"access_token": tokens.issue_access_token(identity, session), "token_type": "Bearer",
             "expires_in": current_app.config["ACCESS_TOKEN_TTL"], "scope": " ".join(sorted(identity.scopes))}
     if refresh_token:
         body["refresh_token"] = refresh_token
@@ -116,14 +155,31 @@ def _active_user(query):
     return User._get_collection().find_one({**query, "deleted_at": None, "active": True})
 
 
+def _may_hold_tokens(subject):
+    """Whether the account may hold tokens now: active, not deleted and, for a partner, its organisation there."""
+    return tokens.active_account(subject) is not None
+
+
+def _normalised_username(username):
+    """The form in which users are looked up by their e-mail."""
+    return username.strip().lower()
+
+
 def _password_grant(params):
     username, password = params.get("username"), params.get("password")
     if not username or not password:
         raise OAuthError("invalid_request", "username and password are required.")
-    user = _active_user({"email": username.strip().lower()})
+    username = _normalised_username(username)
+    _rate_limit(f"user:{username}")
+    user = _active_user({"email": username})
     if not verify_secret(user["password_hash"] if user else None, password):
         raise OAuthError("invalid_grant", "The username or password is wrong.")
-    return _token_answer(_user_identity(user), tokens.issue_refresh_token(str(user["_id"])))
+    subject = f"user:{user['_id']}"
+    if not _may_hold_tokens(subject):
+        raise OAuthError("invalid_grant", "The username or password is wrong.")
+    family = tokens.new_family()
+    refresh_token = tokens.issue_refresh_token(str(user["_id"]), family, tokens.security_stamp(subject))
+    return _token_answer(_user_identity(user), refresh_token, family)
 
 
 def _client_credentials_grant(params, basic):
@@ -131,8 +187,11 @@ def _client_credentials_grant(params, basic):
     challenge = {"WWW-Authenticate": 'Basic realm="taskforce-api"'} if basic else {}
     if not client_id or not secret:
         raise OAuthError("invalid_client", "Client authentication is required.", 401, challenge)
+    # Client ids are looked up exactly as given, so they are counted exactly as given.
+    _rate_limit(f"client:{client_id}")
     client = Client._get_collection().find_one({"client_id": client_id, "deleted_at": None, "active": True})
-    if not verify_secret(client["secret_hash"] if client else None, secret):
+    if not verify_secret(client["secret_hash"] if client else None, secret) or not _may_hold_tokens(
+            f"client:{client_id}"):
         raise OAuthError("invalid_client", "Client authentication failed.", 401, challenge)
     scopes = set(client.get("scopes") or ())
     if params.get("scope"):
@@ -157,8 +216,15 @@ def _refresh_grant(params):
     usable = (known is not None and known.get("spent_at") is None and not known.get("revoked")
               and known["expires_at"] > utcnow())
     user = _active_user({"_id": ObjectId(known["user_id"])}) if usable else None
+    if user is not None:
+        # The family ends with any change of the account's password, roles, activity, organisation or
+        # deletion (each gives the account a new stamp), and with its organisation.
+        subject = f"user:{user['_id']}"
+        stamp = tokens.security_stamp(subject)
+        if known.get("stamp", "") != stamp or not _may_hold_tokens(subject):
+            user = None
     # Issued in the token's family, so a refused spend below (a concurrent reuse) revokes it too.
-    successor = tokens.issue_refresh_token(known["user_id"], known["family"]) if user is not None else None
+    successor = tokens.issue_refresh_token(known["user_id"], known["family"], stamp) if user is not None else None
     try:
         record = tokens.spend_refresh_token(token)
     except tokens.RefreshRefused:
@@ -166,28 +232,26 @@ def _refresh_grant(params):
     if user is None:
         tokens.revoke_family(record["family"])
         raise OAuthError("invalid_grant", "The refresh token is invalid, expired, spent or revoked.")
-    return _token_answer(_user_identity(user), successor)
+    return _token_answer(_user_identity(user), successor, record["family"])
 
 
 @blp.route("/token", endpoint="token")
 class Token(MethodView):
     @blp.doc(summary="Get an access token (OAuth 2 token endpoint)", requestBody=TOKEN_BODY, security=[],
              operationId="getToken",
-             description="Grants: `password` (people), `client_credentials` (partner systems; secret in the body "
-                         "or HTTP Basic), `refresh_token` (rotating). Errors follow RFC 6749 §5.2.")
+             description=TOKEN_DESCRIPTION)
     @blp.alt_response(200, schema=TokenResponseSchema, success=True, description="Tokens.")
     @blp.alt_response(400, schema=OAuthErrorSchema, description="invalid_request, invalid_grant, unsupported_grant_type, invalid_scope.")
     @blp.alt_response(401, schema=OAuthErrorSchema, description="invalid_client.")
     @problems(blp, 413, 429)
     def post(self):
         try:
-            # Every request counts against the IP, malformed ones too; the account once it can be read.
+            # Every request counts against the IP, malformed ones too; against the account, each grant counts
+            # the one it authenticates, as it looks it up (parameters the grant does not read never count).
             _rate_limit(f"ip:{request.remote_addr}")
             basic = _basic_credentials()
             params = _form_or_json()
             grant = params.get("grant_type")
-            account = (basic[0] if basic else None) or params.get("client_id") or params.get("username")
-            _rate_limit(f"id:{account}" if account else None)
             if grant == "password":
                 return _password_grant(params)
             if grant == "client_credentials":
@@ -212,7 +276,8 @@ def _require_caller():
 class Revoke(MethodView):
     @blp.doc(summary="Revoke a token (RFC 7009)", requestBody=REVOKE_BODY, security=[{"bearerAuth": []}],
              operationId="revokeToken",
-             description="Revoking a refresh token revokes its whole family. Unknown tokens also answer 200.")
+             description="Revoking a refresh token revokes its whole family and ends the access tokens issued "
+                         "with it. Unknown tokens also answer 200.")
     @blp.alt_response(200, description="Revoked (or unknown).", success=True)
     @blp.alt_response(400, schema=OAuthErrorSchema, description="invalid_request (RFC 6749 §5.2 error).")
     @problems(blp, 401)

@@ -8,16 +8,20 @@ import uuid
 from collections import OrderedDict
 
 import jwt
+from bson import ObjectId
 from flask import current_app, g, request
 from flask_jwt_extended import JWTManager, create_access_token, decode_token
 from pymongo import ReturnDocument
 
 from api.auth.keys import load_keys
-from api.auth.models import RefreshToken, RevokedAccessToken
+from api.auth.models import Client, RefreshToken, RevokedAccessToken, SecurityStamp, User
 from api.core.documents import utcnow
 from api.core.http import is_probe_or_preflight
-from api.core.permissions import Identity
+from api.core.permissions import PARTNER, Identity
 from api.errors import Unauthorized
+from api.organisations.fields import organisation_exists
+
+INVALID_TOKEN = {"WWW-Authenticate": 'Bearer realm="taskforce-api", error="invalid_token"'}
 
 
 def init_tokens(app):
@@ -25,6 +29,7 @@ def init_tokens(app):
     keys = load_keys(app.config["JWT_KEYS_DIR"])
     app.extensions["jwt_keys"] = keys
     app.extensions["verified_tokens"] = VerifiedTokens()
+    app.extensions["checked_tokens"] = CheckedTokens(app.config["TOKEN_CHECK_CACHE_SECONDS"])
     app.config.update(
         JWT_ALGORITHM=keys.algorithm,
         JWT_DECODE_ALGORITHMS=[keys.algorithm],
@@ -54,12 +59,18 @@ def init_tokens(app):
     app.before_request(attach_identity)
 
 
-def issue_access_token(identity):
-    """Return a signed access token for an identity."""
+def issue_access_token(identity, session=None):
+    """Return a signed access token for an identity, bound to its account's security stamp.
+
+    `session` is the refresh family the token was issued with (claim `sid`): revoking the family ends it.
+    """
     keys = current_app.extensions["jwt_keys"]
-    claims = {"roles": sorted(identity.roles), "scope": " ".join(sorted(identity.scopes))}
+    claims = {"roles": sorted(identity.roles), "scope": " ".join(sorted(identity.scopes)),
+              "stamp": security_stamp(identity.sub)}
     if identity.organisation_id:
         claims["organisation_id"] = identity.organisation_id
+    if session:
+        claims["sid"] = session
     return create_access_token(identity=identity.sub, additional_claims=claims,
                                additional_headers={"kid": keys.signing_kid})
 
@@ -100,11 +111,9 @@ def decode_access_token(token):
     try:
         claims = decode_token(token)
     except Exception:  # every way a token can be bad: signature, alg, kid, exp, nbf, iss, aud, format
-        raise Unauthorized("The access token is invalid or expired.",
-                           headers={"WWW-Authenticate": 'Bearer realm="taskforce-api", error="invalid_token"'}) from None
+        raise Unauthorized("The access token is invalid or expired.", headers=INVALID_TOKEN) from None
     if claims.get("type") != "access" or not isinstance(claims.get("sub"), str):
-        raise Unauthorized("Not an access token.",
-                           headers={"WWW-Authenticate": 'Bearer realm="taskforce-api", error="invalid_token"'})
+        raise Unauthorized("Not an access token.", headers=INVALID_TOKEN)
     verified.put(token, claims)
     return claims
 
@@ -157,9 +166,108 @@ def _identity_of(token):
         return None
     claims = decode_access_token(token)
     if RevokedAccessToken._get_collection().find_one({"jti": claims.get("jti")}, {"_id": 1}):
-        raise Unauthorized("The access token was revoked.",
-                           headers={"WWW-Authenticate": 'Bearer realm="taskforce-api", error="invalid_token"'})
+        raise Unauthorized("The access token was revoked.", headers=INVALID_TOKEN)
+    ensure_still_valid(claims)
     return identity_from_claims(claims)
+
+
+# What ends a token before it expires ------------------------------------------------------------------
+
+
+class CheckedTokens:
+    """Access tokens found still valid recently, so that a caller's next requests skip the account lookups.
+
+    A token's verdict is kept for `seconds`, and forgotten at once when this process changes anything that
+    can end a token (`forget`): every process sees another's change within `seconds`, its own immediately.
+    """
+
+    def __init__(self, seconds, size=10_000):
+        self.seconds = seconds
+        self.size = size
+        self.generation = 0
+        self.valid_until = OrderedDict()
+        self.lock = threading.Lock()
+
+    def passed(self, token_id):
+        entry = self.valid_until.get(token_id)
+        return entry is not None and entry[1] == self.generation and time.monotonic() < entry[0]
+
+    def remember(self, token_id, generation):
+        """Record a token found valid by a check that began at `generation`; a change since voids it."""
+        if not self.seconds:
+            return
+        with self.lock:
+            self.valid_until[token_id] = (time.monotonic() + self.seconds, generation)
+            if len(self.valid_until) > self.size:
+                self.valid_until.popitem(last=False)
+
+    def forget(self):
+        with self.lock:
+            self.generation += 1
+            self.valid_until.clear()
+
+
+def forget_checked_tokens():
+    """Make every access token be checked against the store again on its next use in this process."""
+    current_app.extensions["checked_tokens"].forget()
+
+
+def ensure_still_valid(claims):
+    """Raise Unauthorized unless the token's account, its stamp and its refresh family are as when it was issued."""
+    checked = current_app.extensions["checked_tokens"]
+    token_id = claims.get("jti")
+    if not isinstance(token_id, str):
+        token_id = None  # nothing to remember it by: checked every time
+    elif checked.passed(token_id):
+        return
+    generation = checked.generation  # read before the store: a change landing during the check voids it
+    if (active_account(claims["sub"]) is None or claims.get("stamp", "") != security_stamp(claims["sub"])
+            or (claims.get("sid") and family_revoked(claims["sid"]))):
+        raise Unauthorized("The access token was ended: its account changed, was deactivated or deleted, "
+                           "or its session was revoked.", headers=INVALID_TOKEN)
+    if token_id is not None:
+        checked.remember(token_id, generation)
+
+
+def active_account(subject):
+    """Return the stored user or client a token subject names when it may hold tokens, else None.
+
+    It must exist, be active and not deleted; a partner's organisation must still exist too.
+    """
+    kind, _, key = subject.partition(":")
+    wanted = {"deleted_at": None, "active": True}
+    if kind == "user" and ObjectId.is_valid(key):
+        account = User._get_collection().find_one({"_id": ObjectId(key), **wanted}, ACCOUNT_FIELDS)
+        partner = account is not None and PARTNER in (account.get("roles") or ())
+    elif kind == "client":
+        account = Client._get_collection().find_one({"client_id": key, **wanted}, ACCOUNT_FIELDS)
+        partner = True
+    else:
+        return None
+    if account is not None and partner and not _organisation_exists(account.get("organisation_id")):
+        return None
+    return account
+
+
+ACCOUNT_FIELDS = {"roles": 1, "organisation_id": 1, "scopes": 1}
+
+
+def _organisation_exists(organisation_id):
+    return (isinstance(organisation_id, str) and ObjectId.is_valid(organisation_id)
+            and organisation_exists(organisation_id))
+
+
+def security_stamp(subject):
+    """Return the account's current security stamp ("" until it first changes)."""
+    record = SecurityStamp._get_collection().find_one({"subject": subject}, {"stamp": 1})
+    return record["stamp"] if record else ""
+
+
+def rotate_security_stamp(subject):
+    """Give the account a new security stamp: every token and refresh family issued before stops working."""
+    SecurityStamp._get_collection().update_one(
+        {"subject": subject}, {"$set": {"stamp": secrets.token_hex(16)}}, upsert=True)
+    forget_checked_tokens()
 
 
 def revoke_access_token(claims):
@@ -175,11 +283,16 @@ def _hash(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_refresh_token(user_id, family=None):
-    """Store and return a new opaque refresh token in a family (a new family for a new sign-in)."""
+def new_family():
+    """Return the id of a new refresh family (one per sign-in)."""
+    return uuid.uuid4().hex
+
+
+def issue_refresh_token(user_id, family, stamp):
+    """Store and return a new opaque refresh token in a family, bound to the account's security stamp."""
     token = secrets.token_urlsafe(48)
     RefreshToken._get_collection().insert_one({
-        "token_hash": _hash(token), "family": family or uuid.uuid4().hex, "user_id": user_id,
+        "token_hash": _hash(token), "family": family, "user_id": user_id, "stamp": stamp,
         "expires_at": utcnow() + dt.timedelta(seconds=current_app.config["REFRESH_TOKEN_TTL"]),
         "spent_at": None, "revoked": False})
     return token
@@ -201,7 +314,7 @@ def spend_refresh_token(token):
     known = collection.find_one({"token_hash": _hash(token)})
     if known is not None and known.get("spent_at") is not None:
         # Someone replays a spent token: the family may be stolen, so nobody keeps it.
-        collection.update_many({"family": known["family"]}, {"$set": {"revoked": True}})
+        revoke_family(known["family"])
     raise RefreshRefused()
 
 
@@ -210,4 +323,10 @@ def find_refresh_token(token):
 
 
 def revoke_family(family):
+    """End a refresh family and the access tokens issued with it."""
     RefreshToken._get_collection().update_many({"family": family}, {"$set": {"revoked": True}})
+    forget_checked_tokens()
+
+
+def family_revoked(family):
+    return RefreshToken._get_collection().find_one({"family": family, "revoked": True}, {"_id": 1}) is not None

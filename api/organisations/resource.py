@@ -1,6 +1,7 @@
 """Organisations as a versioned resource: the directory's rules and who may edit what."""
 from bson import ObjectId
 
+from api.auth.tokens import forget_checked_tokens
 from api.core.fields import check_region_in_country
 from api.core.permissions import Policy
 from api.core.resource import Resource
@@ -97,6 +98,11 @@ class OrganisationResource(Resource):
                 errors["managed_by"] = ["No organisation with this id."]
         if errors:
             raise ValidationFailed(errors)
+
+    def after_write(self, action, stored, old, parent):
+        # The tokens of its partners stop working with it: drop this process's memory of them as valid.
+        if action == "deleted":
+            forget_checked_tokens()
 
 
 organisations = OrganisationResource()

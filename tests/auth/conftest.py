@@ -7,6 +7,7 @@ import jwt
 import pytest
 
 from tests.auth.helpers import PASSWORD, TOKEN_URL
+from tests.conftest import store_account
 
 
 @pytest.fixture(autouse=True)
@@ -64,10 +65,12 @@ def login(request_token):
 
 @pytest.fixture
 def claims(app):
-    """Return a factory of the claims of an otherwise valid admin access token of this app."""
+    """Return a factory of the claims of an otherwise valid admin access token of this app (of a stored admin)."""
+    subject = store_account(app, "admin")
+
     def make(**overrides):
         now = int(time.time())
-        body = {"sub": "user:forged", "type": "access", "fresh": False, "jti": uuid.uuid4().hex,
+        body = {"sub": subject, "type": "access", "fresh": False, "jti": uuid.uuid4().hex,
                 "iat": now, "nbf": now, "exp": now + 600, "iss": app.config["JWT_ISSUER"],
                 "aud": app.config["JWT_AUDIENCE"], "roles": ["admin"], "scope": "read write"}
         body.update(overrides)

@@ -7,18 +7,25 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from api.auth.keys import write_private_key
-from api.auth.tokens import issue_access_token
-from api.core.permissions import Identity
 from tests.auth.helpers import ME_URL, PASSWORD, assert_bearer_challenge, bearer, hs256_token, unsigned_token
-from tests.conftest import etag
+from tests.conftest import account_token, etag, store_account
 
 JWKS_URL = "/api/v1/auth/jwks.json"
 
 
+ROTATION = "user:64b7f0c2a1e4b3d2c1a09f8e"
+
+
 def mint(app, *roles):
-    """Sign an access token the way the app does, in that app."""
-    with app.app_context():
-        return issue_access_token(Identity(sub="user:rotation", roles=frozenset(roles)))
+    """Sign an access token the way the app does, in that app, for the account ROTATION."""
+    return account_token(app, *roles, sub=ROTATION)
+
+
+def app_with_keys(make_app, keys_dir):
+    """An app signing with these keys, whose store holds the account ROTATION (each app has its own store)."""
+    app = make_app(JWT_KEYS_DIR=keys_dir)
+    store_account(app, "editor", sub=ROTATION)
+    return app
 
 
 # JWKS ------------------------------------------------------------------------------------------------
@@ -100,15 +107,15 @@ def test_jwks_lists_every_configured_key(make_app, key_dirs):
 
 def test_token_of_a_retired_listed_key_still_verifies(make_app, key_dirs):
     access = mint(make_app(JWT_KEYS_DIR=key_dirs["old"]), "editor")
-    rotated = make_app(JWT_KEYS_DIR=key_dirs["both"])
+    rotated = app_with_keys(make_app, key_dirs["both"])
     response = rotated.test_client().get(ME_URL, headers=bearer(access))
     assert response.status_code == 200
-    assert response.get_json()["sub"] == "user:rotation"
+    assert response.get_json()["sub"] == ROTATION
 
 
 def test_token_of_a_removed_key_is_refused(make_app, key_dirs):
     access = mint(make_app(JWT_KEYS_DIR=key_dirs["old"]), "editor")
-    retired = make_app(JWT_KEYS_DIR=key_dirs["new"])
+    retired = app_with_keys(make_app, key_dirs["new"])
     assert_bearer_challenge(retired.test_client().get(ME_URL, headers=bearer(access)))
 
 

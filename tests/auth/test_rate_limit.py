@@ -1,4 +1,5 @@
 """Rate limits: the token endpoint per IP and account, the general limit per caller, counted in the database."""
+import base64
 import time
 import types
 
@@ -87,7 +88,7 @@ def test_token_counts_are_stored_in_the_database(make_app):
     with app.app_context():
         counters = {doc["key"]: doc["count"] for doc in RateCounter._get_collection().find()}
     assert counters["token:ip:10.1.2.3"] == 2
-    assert counters["token:id:a@example.org"] == 1
+    assert counters["token:user:a@example.org"] == 1
 
 
 def test_failed_logins_answer_alike_for_known_and_unknown_accounts(make_app):
@@ -201,3 +202,146 @@ def test_a_probe_inside_a_shared_app_context_carries_no_counted_headers(make_app
         probe = client.get("/healthz")
 
     assert "RateLimit" not in probe.headers
+
+
+# The account a token request counts against --------------------------------------------------------
+
+
+def guess(client, ip, headers=None, **params):
+    """A wrong password for the password grant, plus whatever else is given, from one address."""
+    return client.post(TOKEN_URL, data={"grant_type": "password", "password": "not the password!", **params},
+                       headers=headers or {}, environ_base={"REMOTE_ADDR": ip})
+
+
+def basic(client_id, secret="whatever"):
+    return {"Authorization": "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()}
+
+
+def test_guesses_with_spaces_or_another_case_count_against_the_same_account(make_app):
+    client = make_app(TOKEN_RATE_LIMIT="3/minute").test_client()
+    spellings = ["target@example.org", "  target@example.org", "TARGET@example.org \t", " Target@Example.org "]
+    statuses = [guess(client, f"10.0.1.{n}", username=name).status_code for n, name in enumerate(spellings)]
+    assert statuses == [400, 400, 400, 429]
+
+
+def test_a_stray_client_id_does_not_open_a_fresh_budget(make_app):
+    client = make_app(TOKEN_RATE_LIMIT="3/minute").test_client()
+    statuses = [guess(client, f"10.0.2.{n}", username="target@example.org", client_id=f"tf_stray{n}").status_code
+                for n in range(4)]
+    assert statuses == [400, 400, 400, 429]
+
+
+def test_a_stray_basic_header_does_not_open_a_fresh_budget(make_app):
+    client = make_app(TOKEN_RATE_LIMIT="3/minute").test_client()
+    statuses = [guess(client, f"10.0.3.{n}", headers=basic(f"tf_stray{n}"), username="target@example.org").status_code
+                for n in range(4)]
+    assert statuses == [400, 400, 400, 429]
+
+
+def test_spaces_a_stray_client_id_and_a_stray_basic_header_share_one_budget(make_app):
+    client = make_app(TOKEN_RATE_LIMIT="3/minute").test_client()
+    guess(client, "10.0.4.1", username=" target@example.org ")
+    guess(client, "10.0.4.2", username="target@example.org", client_id="tf_stray")
+    guess(client, "10.0.4.3", headers=basic("tf_stray"), username="target@example.org")
+    assert guess(client, "10.0.4.4", username="TARGET@example.org").status_code == 429
+
+
+def test_a_client_id_counts_alike_from_basic_or_the_body(make_app):
+    client = make_app(TOKEN_RATE_LIMIT="3/minute").test_client()
+
+    def attempt_as_client(ip, headers=None, **params):
+        return client.post(TOKEN_URL, data={"grant_type": "client_credentials", **params}, headers=headers or {},
+                           environ_base={"REMOTE_ADDR": ip}).status_code
+
+    statuses = [attempt_as_client("10.0.5.1", client_id="tf_target", client_secret="wrong"),
+                attempt_as_client("10.0.5.2", headers=basic("tf_target")),
+                attempt_as_client("10.0.5.3", headers=basic("tf_target"), username="stray@example.org"),
+                attempt_as_client("10.0.5.4", client_id="tf_target", client_secret="wrong")]
+    assert statuses == [401, 401, 401, 429]
+
+
+def test_parameters_a_grant_does_not_read_count_against_nobody(make_app):
+    client = make_app(TOKEN_RATE_LIMIT="3/minute").test_client()
+    for n in range(4):
+        client.post(TOKEN_URL, data={"grant_type": "refresh_token", "refresh_token": "stolen?",
+                                     "username": "target@example.org"},
+                    environ_base={"REMOTE_ADDR": f"10.0.6.{n}"})
+    assert guess(client, "10.0.6.9", username="target@example.org").status_code == 400
+
+
+# Lock-out: held off for the rest of a window, no longer --------------------------------------------------
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The limiter's clock, pinned mid-window like mid_window's, that a test moves forward by hand."""
+    now = [time.time() // 60 * 60 + 90.0]
+    monkeypatch.setattr(ratelimit, "time", types.SimpleNamespace(time=lambda: now[0]))
+
+    def advance(seconds):
+        now[0] += seconds
+    return advance
+
+
+def test_the_owner_locked_out_by_a_stranger_gets_in_as_soon_as_the_window_ends(make_app, clock):
+    app = make_app(TOKEN_RATE_LIMIT="3/minute", ADMIN_EMAIL=KNOWN, ADMIN_PASSWORD=PASSWORD)
+    client = app.test_client()
+    for n in range(3):
+        guess(client, f"10.0.7.{n}", username=KNOWN)
+    locked_out = attempt(client, KNOWN, ip="192.0.2.1", password=PASSWORD)
+    assert locked_out.status_code == 429
+
+    clock(int(locked_out.headers["Retry-After"]))
+
+    assert attempt(client, KNOWN, ip="192.0.2.1", password=PASSWORD).status_code == 200
+
+
+def test_the_owner_is_still_held_off_a_second_before_the_window_ends(make_app, clock):
+    app = make_app(TOKEN_RATE_LIMIT="3/minute", ADMIN_EMAIL=KNOWN, ADMIN_PASSWORD=PASSWORD)
+    client = app.test_client()
+    for n in range(3):
+        guess(client, f"10.0.8.{n}", username=KNOWN)
+    locked_out = attempt(client, KNOWN, ip="192.0.2.1", password=PASSWORD)
+
+    clock(int(locked_out.headers["Retry-After"]) - 1)
+
+    assert attempt(client, KNOWN, ip="192.0.2.1", password=PASSWORD).status_code == 429
+
+
+# Behind reverse proxies --------------------------------------------------------------------------------
+
+
+def from_behind_proxy(client, forwarded_for, username):
+    return client.post(TOKEN_URL, data={"grant_type": "password", "username": username, "password": "wrong password!"},
+                       headers={"X-Forwarded-For": forwarded_for}, environ_base={"REMOTE_ADDR": "10.9.9.9"})
+
+
+def test_with_one_trusted_proxy_two_clients_behind_it_are_counted_apart(make_app):
+    client = make_app(TOKEN_RATE_LIMIT="3/minute", TRUSTED_PROXIES="1").test_client()
+    first = [from_behind_proxy(client, "203.0.113.1", f"user{n}@example.org").status_code for n in range(4)]
+    second = from_behind_proxy(client, "203.0.113.2", "other@example.org")
+    assert first == [400, 400, 400, 429]
+    assert second.status_code == 400
+
+
+def test_with_one_trusted_proxy_addresses_the_client_wrote_itself_are_not_believed(make_app):
+    client = make_app(TOKEN_RATE_LIMIT="3/minute", TRUSTED_PROXIES="1").test_client()
+    for n in range(3):
+        from_behind_proxy(client, f"198.51.100.{n}, 203.0.113.1", f"user{n}@example.org")
+    assert from_behind_proxy(client, "198.51.100.9, 203.0.113.1", "other@example.org").status_code == 429
+
+
+def test_without_trusted_proxies_x_forwarded_for_is_ignored(make_app):
+    client = make_app(TOKEN_RATE_LIMIT="3/minute").test_client()
+    for n in range(3):
+        from_behind_proxy(client, f"203.0.113.{n}", f"user{n}@example.org")
+    assert from_behind_proxy(client, "203.0.113.9", "other@example.org").status_code == 429
+
+
+def test_the_general_limit_sees_the_client_behind_a_trusted_proxy(make_app):
+    client = make_app(RATE_LIMIT="3/minute", TRUSTED_PROXIES="1").test_client()
+    proxy = {"REMOTE_ADDR": "10.9.9.9"}
+    for _ in range(4):
+        client.get("/api/v1/sessions", headers={"X-Forwarded-For": "203.0.113.1"}, environ_base=proxy)
+    other = client.get("/api/v1/sessions", headers={"X-Forwarded-For": "203.0.113.2"}, environ_base=proxy)
+    assert other.status_code == 200

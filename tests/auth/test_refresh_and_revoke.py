@@ -198,12 +198,13 @@ def test_revoke_without_token_parameter_is_invalid_request(client, editor):
 # Me --------------------------------------------------------------------------------------------------
 
 
-def test_me_describes_a_partner(client, auth):
-    headers = auth("partner", organisation_id="64b7f0c2a1e4b3d2c1a09f8e", sub="user:abc")
+def test_me_describes_a_partner(client, auth, create_organisation):
+    organisation_id = create_organisation()["id"]
+    headers = auth("partner", organisation_id=organisation_id, sub="user:64b7f0c2a1e4b3d2c1a09f8e")
     body = client.get(ME_URL, headers=headers).get_json()
-    assert body["sub"] == "user:abc"
+    assert body["sub"] == "user:64b7f0c2a1e4b3d2c1a09f8e"
     assert body["roles"] == ["partner"]
-    assert body["organisation_id"] == "64b7f0c2a1e4b3d2c1a09f8e"
+    assert body["organisation_id"] == organisation_id
 
 
 def test_me_omits_organisation_when_none(client, admin):

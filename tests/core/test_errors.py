@@ -4,8 +4,7 @@ import json
 import pytest
 from pymongo.errors import ServerSelectionTimeoutError
 
-from api.core.permissions import Identity
-from tests.conftest import etag, organisation_body, session_body
+from tests.conftest import account_token, etag, organisation_body, session_body
 
 ORGS = "/api/v1/organisations"
 SESSIONS = "/api/v1/sessions"
@@ -22,11 +21,8 @@ def assert_problem(response, status):
     return body
 
 
-def token_for(app, *roles, sub="user:other-app"):
-    from api.auth.tokens import issue_access_token
-    with app.app_context():
-        token = issue_access_token(Identity(sub=sub, roles=frozenset(roles)))
-    return {"Authorization": f"Bearer {token}"}
+def token_for(app, *roles):
+    return {"Authorization": f"Bearer {account_token(app, *roles)}"}
 
 
 # 400 --------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import pytest
 from tests.conftest import etag, organisation_body
 
 ORGS = "/api/v1/organisations"
+ALICE, BOB = "user:64b7f0c2a1e4b3d2c1a0a11c", "user:64b7f0c2a1e4b3d2c1a0b0b0"
 
 
 def item_url(representation):
@@ -319,12 +320,12 @@ def test_the_create_revision_records_every_given_field_as_new(client, admin, cre
 
 
 def test_changed_by_is_the_subject_of_the_callers_token(client, auth, create_organisation):
-    org = create_organisation(headers=auth("admin", sub="user:alice"))
-    patch(client, org, {"city": "Pesaro"}, auth("editor", sub="user:bob"))
+    org = create_organisation(headers=auth("admin", sub=ALICE))
+    patch(client, org, {"city": "Pesaro"}, auth("editor", sub=BOB))
 
     history = revisions_of(client, org, auth("admin"))
 
-    assert [r["changed_by"] for r in history] == ["user:bob", "user:alice"]
+    assert [r["changed_by"] for r in history] == [BOB, ALICE]
 
 
 def test_revision_snapshot_is_the_full_old_representation(client, admin, create_organisation):
@@ -538,7 +539,7 @@ def test_idempotency_key_of_255_characters_is_accepted(client, admin):
 
 
 def test_idempotency_keys_of_different_callers_do_not_collide(client, auth):
-    alice, bob = auth("admin", sub="user:alice"), auth("admin", sub="user:bob")
+    alice, bob = auth("admin", sub=ALICE), auth("admin", sub=BOB)
     first = post_with_key(client, "same-key", alice)
 
     second = post_with_key(client, "same-key", bob)

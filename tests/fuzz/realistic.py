@@ -225,7 +225,8 @@ class Realism:
         elif grant == "client_credentials":
             body.update(client_id=world.client_id, client_secret=world.client_secret)
         elif grant == "refresh_token":
-            body["refresh_token"] = tokens.issue_refresh_token(world.user_id)
+            body["refresh_token"] = tokens.issue_refresh_token(world.user_id, tokens.new_family(),
+                                                               tokens.security_stamp(f"user:{world.user_id}"))
 
     def body(self, case, target, parent, stored):
         """Repair the whole new state (after the merge, for a patch) and write the repairs into the body."""

@@ -4,7 +4,6 @@ from bson.errors import InvalidId
 
 from api.auth.bootstrap import create_partner_client
 from api.auth.resource import clients, users
-from api.auth.tokens import issue_access_token
 from api.core import resource as services
 from api.core.permissions import ADMIN, PARTNER, Identity
 from api.demo import DEMO_LOADER, load_demo
@@ -15,12 +14,15 @@ from api.seminars.resource import seminars
 from api.sessions.resource import sessions
 from api.storage import prepare_storage
 from api.tables.resource import tables
+from tests.conftest import account_token
 
 ROLES = ("admin", "partner")
 # The partner acts for this demo organisation, which manages three others of the directory.
 PARTNER_ORGANISATION = "Marche Internazionale – Agenzia regionale per la promozione delle imprese"
 USER_EMAIL = "fuzz.user@example.org"
 USER_PASSWORD = "a long fuzzing passphrase"
+# The accounts of the callers (stored in each fresh store: a token acts only while its account does).
+FUZZ_ADMIN, FUZZ_PARTNER = "user:64b7f0c2a1e4b3d2c1a0ad01", "user:64b7f0c2a1e4b3d2c1a0ba01"
 
 SUMMARY = {name: 1 for name in ("version", "session_id", "kind", "attributes", "status", "managed_by", "timezone",
                                  "starts_on", "ends_on", "deleted_at", "organisation_id")}
@@ -65,15 +67,16 @@ class World:
                 "roles": [PARTNER], "organisation_id": self.partner_organisation_id}, DEMO_LOADER)["_id"])
             self.client_id, self.client_secret = create_partner_client(self.partner_organisation_id, "Fuzzing CRM")
             self.client_key = str(clients.collection.find_one({"client_id": self.client_id})["_id"])
-            self.headers = {role: {"Authorization": f"Bearer {issue_access_token(identity)}"}
-                            for role, identity in self.identities().items()}
+            self.headers = {role: {"Authorization": "Bearer " + account_token(
+                self.app, *identity.roles, sub=identity.sub, organisation_id=identity.organisation_id)}
+                for role, identity in self.identities().items()}
         self.idempotency_keys = {}
         return self
 
     def identities(self):
         return {
-            "admin": Identity(sub="user:fuzz-admin", roles=frozenset({ADMIN})),
-            "partner": Identity(sub="user:fuzz-partner", roles=frozenset({PARTNER}),
+            "admin": Identity(sub=FUZZ_ADMIN, roles=frozenset({ADMIN})),
+            "partner": Identity(sub=FUZZ_PARTNER, roles=frozenset({PARTNER}),
                                 organisation_id=self.partner_organisation_id),
         }
 

@@ -87,11 +87,8 @@ def real_client(real_app):
 
 @pytest.fixture(scope="module")
 def real_admin(real_app):
-    from api.auth.tokens import issue_access_token
-    from api.core.permissions import Identity
-    with real_app.app_context():
-        token = issue_access_token(Identity(sub="user:realmongo-admin", roles=frozenset({"admin"})))
-    return {"Authorization": f"Bearer {token}"}
+    from tests.conftest import account_token
+    return {"Authorization": f"Bearer {account_token(real_app, 'admin')}"}
 
 
 @pytest.fixture
