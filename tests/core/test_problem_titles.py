@@ -6,7 +6,7 @@ from http import HTTPStatus
 import pytest
 from pymongo.errors import ServerSelectionTimeoutError
 
-from tests.conftest import etag, organisation_body, session_body
+from tests.conftest import account_token, etag, organisation_body, session_body
 
 ORGS = "/api/v1/organisations"
 SESSIONS = "/api/v1/sessions"
@@ -18,14 +18,9 @@ def problems(make_app, monkeypatch):
     """Provoke errors of every kind through the API; return [(what, status, body)]."""
     app = make_app(MAX_CONTENT_LENGTH=4096)
     client = app.test_client()
-    from api.auth.tokens import issue_access_token
-    from api.core.permissions import Identity
 
     def bearer(*roles, scopes=("read", "write")):
-        with app.app_context():
-            token = issue_access_token(Identity(sub=f"user:{'-'.join(roles)}", roles=frozenset(roles),
-                                                scopes=frozenset(scopes)))
-        return {"Authorization": f"Bearer {token}"}
+        return {"Authorization": f"Bearer {account_token(app, *roles, scopes=scopes)}"}
 
     admin = bearer("admin")
     organisation = client.post(ORGS, json=organisation_body(), headers=admin).get_json()

@@ -73,8 +73,9 @@ def test_a_write_that_changes_nothing_still_needs_the_current_if_match(client, a
     assert client.patch(item_url(org), json={}, headers={**admin, "If-Match": '"1"'}).status_code == 412
 
 
-def test_a_write_that_changes_nothing_is_still_refused_to_a_caller_who_may_not_write(client, auth, org):
-    partner = auth("partner", organisation_id="64b7f0c2a1e4b3d2c1a09f8e")
+def test_a_write_that_changes_nothing_is_still_refused_to_a_caller_who_may_not_write(client, auth, org,
+                                                                                     create_organisation):
+    partner = auth("partner", organisation_id=create_organisation(name="Another agency")["id"])
 
     response = client.patch(item_url(org), json={}, headers={**partner, "If-Match": etag(org)})
 
