@@ -1,5 +1,6 @@
 """Taskforce API: create_app() only."""
 import logging
+import os
 import re
 import uuid
 
@@ -44,7 +45,9 @@ def create_app(test_config=None):
     )
     logging.basicConfig(level=config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    backend = connect_database(config)
+    if not app.config["EMBEDDED_DB"]:
+        app.config["EMBEDDED_DB"] = os.path.join(app.instance_path, "taskforce.db")
+    backend = connect_database(app.config)
     register_error_handlers(app)
     _register_request_id(app)
     from api.core.http import drop_content_type_of_bodiless

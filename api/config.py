@@ -5,6 +5,8 @@ from urllib.parse import urlsplit
 DEFAULTS = {
     "MONGODB_URI": None,
     "MONGODB_TIMEOUT_MS": 2000,
+    "EMBEDDED_DB": None,
+    "EMBEDDED_SYNCHRONOUS": "NORMAL",
     "ADMIN_EMAIL": None,
     "ADMIN_PASSWORD": None,
     "JWT_KEYS_DIR": None,
@@ -45,8 +47,11 @@ def load_config(overrides=None):
             raise ConfigError(f"{name} must be positive")
     if isinstance(config["CORS_ORIGINS"], str):
         config["CORS_ORIGINS"] = [o.strip() for o in config["CORS_ORIGINS"].split(",") if o.strip()]
+    config["EMBEDDED_SYNCHRONOUS"] = str(config["EMBEDDED_SYNCHRONOUS"]).upper()
+    if config["EMBEDDED_SYNCHRONOUS"] not in ("NORMAL", "FULL"):
+        raise ConfigError(f"EMBEDDED_SYNCHRONOUS must be NORMAL or FULL, got {config['EMBEDDED_SYNCHRONOUS']!r}")
     if config["LOAD_DEMO_DATA"] is None:
-        # The embedded store starts empty on every run: demo data makes it useful.
+        # Into an empty embedded store only (prepare_storage checks): demo data makes a first run useful.
         config["LOAD_DEMO_DATA"] = not config["MONGODB_URI"]
     elif isinstance(config["LOAD_DEMO_DATA"], str):
         config["LOAD_DEMO_DATA"] = config["LOAD_DEMO_DATA"].lower() in ("1", "true", "yes")
