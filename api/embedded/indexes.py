@@ -7,7 +7,6 @@ looked at, so they may over-select (a superset is always correct) but never miss
 match. Where that cannot be guaranteed cheaply (a value inside a nested list or a sub-document) the document
 is put in the field's `unsure` set, which every lookup on that field includes.
 """
-import collections
 import datetime as dt
 import itertools
 import re
@@ -21,8 +20,9 @@ _KEY_TYPES = (str, int, float, bool, ObjectId, dt.datetime, type(None))
 # Types for which Python equality is exactly mongomock's equality: a bucket holds exactly the matches.
 _EXACT_TYPES = (str, ObjectId)
 _PLAIN_PREFIX = re.compile(r"\^([A-Za-z0-9_]*)")
-# Below this many candidates, sorting them is cheaper than walking an ordered index.
-SORT_CANDIDATES_BELOW = 2000
+# A candidate costs about this many index entries walked when it is sorted instead (mongomock's sort key
+# and comparisons in Python against a membership test): it decides between sorting and walking.
+SORT_COST_IN_ENTRIES = 8
 
 
 def _is_key(value):
@@ -30,71 +30,77 @@ def _is_key(value):
 
 
 class FieldIndex:
-    """Equality lookups on one top-level field: value → ids, plus a sorted list of its string values for
-    anchored prefix patterns (`q=` search terms)."""
+    """Equality lookups on one top-level field: value → ids; and, built on the first anchored prefix
+    pattern on the field (`q=` search terms), the sorted list of its distinct string values."""
+
+    _EMPTY = frozenset()
+    _UNSURE = object()
 
     def __init__(self, field):
         self.field = field
-        self.buckets = collections.defaultdict(set)
+        self.buckets = {}
         self.unsure = set()
+        # A document's lookup key (one value), its keys (a frozenset, for a list) or _UNSURE.
         self.keys_of = {}
-        self.strings = SortedList()
+        self.strings = None
 
-    def keys(self, document):
-        """Return the lookup keys of a document, or None when it must always be a candidate."""
+    def _keys(self, document):
         value = document.get(self.field, None)
         if isinstance(value, list):
             if all(_is_key(item) for item in value):
                 return frozenset(value)
-            return None
-        return frozenset((value,)) if _is_key(value) else None
+            return self._UNSURE
+        return value if _is_key(value) else self._UNSURE
 
     def add(self, doc_id, document):
-        keys = self.keys(document)
-        if keys is None:
-            self.unsure.add(doc_id)
-            self.keys_of[doc_id] = None
-            return
+        keys = self._keys(document)
         self.keys_of[doc_id] = keys
-        for key in keys:
-            self.buckets[key].add(doc_id)
-            if isinstance(key, str):
-                self.strings.add((key, _sortable(doc_id)))
+        if keys is self._UNSURE:
+            self.unsure.add(doc_id)
+            return
+        for key in keys if isinstance(keys, frozenset) else (keys,):
+            bucket = self.buckets.get(key)
+            if bucket is None:
+                self.buckets[key] = {doc_id}
+                if self.strings is not None and isinstance(key, str):
+                    self.strings.add(key)
+            else:
+                bucket.add(doc_id)
 
     def remove(self, doc_id):
-        keys = self.keys_of.pop(doc_id, None)
-        if keys is None:
+        if doc_id not in self.keys_of:
+            return
+        keys = self.keys_of.pop(doc_id)
+        if keys is self._UNSURE:
             self.unsure.discard(doc_id)
             return
-        for key in keys:
+        for key in keys if isinstance(keys, frozenset) else (keys,):
             bucket = self.buckets[key]
             bucket.discard(doc_id)
             if not bucket:
                 del self.buckets[key]
-            if isinstance(key, str):
-                self.strings.discard((key, _sortable(doc_id)))
+                if self.strings is not None and isinstance(key, str):
+                    self.strings.discard(key)
 
     def lookup(self, values):
-        """Ids whose field may equal one of values."""
+        """Ids whose field may equal one of values (a set of the index itself: do not change it)."""
+        if len(values) == 1 and not self.unsure:
+            return self.buckets.get(values[0], self._EMPTY)
         found = set(self.unsure)
         for value in values:
-            found |= self.buckets.get(value, set())
+            found |= self.buckets.get(value, self._EMPTY)
         return found
 
     def prefixed(self, prefix):
         """Ids with a string value starting with prefix (and the unsure ones)."""
+        if self.strings is None:
+            self.strings = SortedList(key for key in self.buckets if isinstance(key, str))
         found = set(self.unsure)
-        start = self.strings.bisect_left((prefix,))
-        for value, sortable in self.strings.islice(start):
+        for value in self.strings.islice(self.strings.bisect_left(prefix)):
             if not value.startswith(prefix):
                 break
-            found.add(sortable[1])
+            found |= self.buckets[value]
         return found
-
-
-def _sortable(doc_id):
-    # Ids of one collection may mix types (ObjectId, str): order them by type name first.
-    return (type(doc_id).__name__, doc_id)
 
 
 class SortKey:
@@ -261,14 +267,14 @@ def plan(store, spec):
     """Return (candidate ids, or None for the whole collection; whether they are exactly the matches)."""
     if not isinstance(spec, dict):
         return None, False
-    candidates = None
+    found_sets = []
     exact = True
     for field, condition in conjuncts(spec):
         index = store.field_indexes.get(field) if field not in (None, "_id") else None
         values = _equality_values(condition) if field is not None else None
         found = None
         if field == "_id" and values is not None:
-            found = {value for value in values if _hashable(value) and value in store._documents}
+            found = {value for value in values if value in store._documents}
             exact = exact and _answers_exactly(None, condition, values)
         elif index is not None and values is not None:
             found = index.lookup(values)
@@ -279,18 +285,16 @@ def plan(store, spec):
             if prefix is not None:
                 found = index.prefixed(prefix)
         if found is not None:
-            candidates = found if candidates is None else candidates & found
-    if candidates is None:
+            found_sets.append(found)
+    if not found_sets:
         return None, False
+    found_sets.sort(key=len)
+    candidates = set(found_sets[0])
+    for found in found_sets[1:]:
+        if not candidates:
+            break
+        candidates &= found
     return candidates, exact
-
-
-def _hashable(value):
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
 
 
 def page(store, spec, sort, skip, limit):
@@ -302,8 +306,10 @@ def page(store, spec, sort, skip, limit):
     if not sort or sort[-1][0] != "_id" or any(field.startswith("$") for field, _ in sort):
         return None
     candidates, exact = plan(store, spec)
-    if candidates is not None and len(candidates) < SORT_CANDIDATES_BELOW:
-        return None
+    if candidates is not None:
+        expected_walk = (skip + limit) * len(store._documents) / max(len(candidates), 1)
+        if len(candidates) * SORT_COST_IN_ENTRIES < expected_walk:
+            return None
     index = store.ordered_index(sort)
     if index is None:
         return None

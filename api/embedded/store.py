@@ -82,7 +82,7 @@ def _served(store):
     return isinstance(store, EmbeddedCollectionStore)
 
 
-def _install():
+def install():
     """Patch mongomock's Collection and Cursor once: served paths for embedded stores, and one lock."""
     if getattr(Collection, "_embedded_installed", False):
         return
@@ -185,7 +185,7 @@ class OpenStore:
     """An embedded store handed to mongomock.MongoClient(_store=...), with its file and lock if any."""
 
     def __init__(self, path, synchronous, database):
-        _install()
+        install()
         self.path = path
         self.lock = self.connection = None
         if path == ":memory:":
