@@ -1,13 +1,12 @@
 """Taskforce API: create_app() only."""
 import logging
-import os
 import re
 import uuid
 
 from flask import Flask, g, request
 from flask_cors import CORS
 
-from api.config import load_config
+from api.config import embedded_db_path, load_config
 from api.errors import register_error_handlers
 from api.extensions import Api, connect_database
 
@@ -45,8 +44,7 @@ def create_app(test_config=None):
     )
     logging.basicConfig(level=config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    if not app.config["EMBEDDED_DB"]:
-        app.config["EMBEDDED_DB"] = os.path.join(app.instance_path, "taskforce.db")
+    app.config["EMBEDDED_DB"] = embedded_db_path(config, app.instance_path)
     backend = connect_database(app.config)
     register_error_handlers(app)
     _register_request_id(app)

@@ -69,3 +69,8 @@ def _public_base_url(value):
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise ConfigError(f"PUBLIC_BASE_URL must be an http(s) URL without query or fragment, got {value!r}")
     return value.rstrip("/")
+
+
+def embedded_db_path(config, instance_path):
+    """The embedded store's file: EMBEDDED_DB, or taskforce.db in the app's instance folder."""
+    return config["EMBEDDED_DB"] or os.path.join(instance_path, "taskforce.db")

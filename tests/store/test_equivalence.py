@@ -109,14 +109,15 @@ writes = st.lists(st.one_of(
 ), max_size=8)
 
 
-def _pair():
+def _pair(unique=None):
     install()
     plain = mongomock.MongoClient().db.organisations
     embedded = mongomock.MongoClient(_store=EmbeddedServerStore()).db.organisations
     for collection in (plain, embedded):
         for spec in Organisation._meta["index_specs"]:
-            fields = list(spec["fields"])
-            collection.create_index(fields)
+            collection.create_index(list(spec["fields"]))
+        if unique:
+            collection.create_index([(unique, 1)], unique=True)
     return plain, embedded
 
 
@@ -161,3 +162,19 @@ def test_every_query_answers_as_mongomock_does(initial, changes, queries):
         assert _answer(lambda: query(embedded)) == _answer(lambda: query(plain)), (spec, sort, skip, limit)
         assert _answer(lambda: embedded.count_documents(spec)) == _answer(lambda: plain.count_documents(spec)), spec
         assert _answer(lambda: embedded.find_one(spec, sort=sort)) == _answer(lambda: plain.find_one(spec, sort=sort))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(IDS[:6]), st.sampled_from(NAMES)), max_size=8),
+       st.lists(st.tuples(st.sampled_from(IDS[:6]), st.sampled_from(NAMES)), max_size=8))
+def test_a_unique_index_refuses_the_same_writes(inserts, renames):
+    """mongomock changes a document in place before checking unique indexes: the index must see the change."""
+    plain, embedded = _pair(unique="name")
+    for doc_id, name in inserts:
+        assert _apply(plain, ("insert", {"_id": doc_id, "name": name})) == \
+            _apply(embedded, ("insert", {"_id": doc_id, "name": name}))
+    for doc_id, name in renames:
+        assert _apply(plain, ("update", {"_id": doc_id}, {"name": name})) == \
+            _apply(embedded, ("update", {"_id": doc_id}, {"name": name}))
+        assert list(plain.find({"name": name})) == list(embedded.find({"name": name}))
+    assert list(plain.find({})) == list(embedded.find({}))
