@@ -43,10 +43,12 @@ class EmbeddedCollectionStore(CollectionStore, IndexedCollectionStore):
         self.declare_index(index_dict)
 
     def drop(self):
-        if self.journal is not None:
-            self.journal.drop(self)
-        super().drop()
-        self._reset_indexing()
+        # mongoengine's drop_collection reaches here without going through a locked Collection method.
+        with STORE_LOCK:
+            if self.journal is not None:
+                self.journal.drop(self)
+            super().drop()
+            self._reset_indexing()
 
 
 class EmbeddedDatabaseStore(DatabaseStore):
