@@ -32,7 +32,7 @@ class StoreInUse(RuntimeError):
 def lock_file(path):
     """Hold an exclusive lock on path + '.lock' for the life of the process; refuse if another holds it."""
     lock_path = f"{path}.lock"
-    handle = open(lock_path, "a+")
+    handle = open(lock_path, "a+")  # noqa: SIM115 - held open: closing it releases the lock
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -9,6 +9,7 @@ is put in the field's `unsure` set, which every lookup on that field includes.
 """
 import datetime as dt
 import itertools
+import math
 import re
 
 from bson import ObjectId
@@ -26,7 +27,7 @@ SORT_COST_IN_ENTRIES = 8
 
 
 def _is_key(value):
-    return isinstance(value, _KEY_TYPES) and not (isinstance(value, float) and value != value)
+    return isinstance(value, _KEY_TYPES) and not (isinstance(value, float) and math.isnan(value))
 
 
 class FieldIndex:
@@ -106,7 +107,7 @@ class FieldIndex:
 class SortKey:
     """A document's position under a sort specification, compared exactly as mongomock's sort compares."""
 
-    __slots__ = ("parts", "doc_id")
+    __slots__ = ("doc_id", "parts")
 
     def __init__(self, parts, doc_id):
         self.parts = parts

@@ -132,15 +132,22 @@ def _apply(collection, write):
         else:
             collection.delete_one(write[1])
         return None
-    except Exception as error:  # the same error on both is what is compared
+    except Exception as error:  # noqa: BLE001 - the same error on both is what is compared
         return type(error).__name__
 
 
-def _answer(call):
+def _answer(call, *args, **kwargs):
     try:
-        return call()
-    except Exception as error:
+        return call(*args, **kwargs)
+    except Exception as error:  # noqa: BLE001 - the same error on both is what is compared
         return type(error).__name__
+
+
+def _page(collection, spec, sort, skip, limit):
+    cursor = collection.find(spec, {"_id": 1, "name": 1})
+    if sort:
+        cursor = cursor.sort(sort)
+    return list(cursor.skip(skip).limit(limit))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -154,14 +161,9 @@ def test_every_query_answers_as_mongomock_does(initial, changes, queries):
         assert _apply(plain, write) == _apply(embedded, write)
     assert list(plain.find({})) == list(embedded.find({}))
     for spec, sort, skip, limit in queries:
-        def query(collection):
-            cursor = collection.find(spec, {"_id": 1, "name": 1})
-            if sort:
-                cursor = cursor.sort(sort)
-            return list(cursor.skip(skip).limit(limit))
-        assert _answer(lambda: query(embedded)) == _answer(lambda: query(plain)), (spec, sort, skip, limit)
-        assert _answer(lambda: embedded.count_documents(spec)) == _answer(lambda: plain.count_documents(spec)), spec
-        assert _answer(lambda: embedded.find_one(spec, sort=sort)) == _answer(lambda: plain.find_one(spec, sort=sort))
+        assert _answer(_page, embedded, spec, sort, skip, limit) == _answer(_page, plain, spec, sort, skip, limit)
+        assert _answer(embedded.count_documents, spec) == _answer(plain.count_documents, spec)
+        assert _answer(embedded.find_one, spec, sort=sort) == _answer(plain.find_one, spec, sort=sort)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
