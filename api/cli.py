@@ -158,7 +158,11 @@ def register_commands(app):
 
 def _create_app():
     from api import create_app
-    return create_app()
+    from api.embedded.durable import StoreInUse
+    try:
+        return create_app()
+    except StoreInUse as error:
+        raise click.ClickException(str(error)) from None
 
 
 main = FlaskGroup(create_app=_create_app, help="Taskforce API. `taskforce-api run` starts a development server.")
