@@ -97,7 +97,8 @@ sorts = st.one_of(
     st.none(),
     st.lists(st.tuples(st.sampled_from(SORT_FIELDS), st.sampled_from([1, -1])), min_size=1, max_size=3, unique_by=lambda s: s[0]),
     st.sampled_from([[("name", 1), ("_id", 1)], [("_id", 1)], [("deleted_at", 1), ("name", -1), ("_id", 1)],
-                     [("updated_at", -1), ("_id", 1)], [("name", -1), ("_id", 1)], [("_id", -1)]]),
+                     [("updated_at", -1), ("_id", 1)], [("name", -1), ("_id", 1)], [("_id", -1)],
+                     [("sectors", 1), ("deleted_at", 1), ("_id", 1)], [("country", -1), ("deleted_at", 1), ("_id", 1)]]),
 )
 writes = st.lists(st.one_of(
     st.tuples(st.just("insert"), documents()),
