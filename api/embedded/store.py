@@ -12,7 +12,7 @@ from api.embedded import durable
 from api.embedded.indexes import IndexedCollectionStore, page, plan
 
 STORE_LOCK = threading.RLock()
-_nesting = [0]  # operations in progress on this thread, under STORE_LOCK: commit when the outermost ends
+_nesting = [0]  # store operations in progress (only the thread holding STORE_LOCK counts): commit when 0
 
 
 class EmbeddedCollectionStore(CollectionStore, IndexedCollectionStore):
