@@ -47,9 +47,9 @@ export WRK_IDS="$WORK/ids.txt" WRK_TOKEN="$(cat "$WORK/token")" WRK_THREADS=2
 WORKER=$(pgrep -P "$SERVER" | head -1)
 for run in $(seq "$RUNS"); do
   for script in get page patch; do
-    RATE=$(wrk -t2 -c50 -d"$DURATION" --timeout 2s -s "bench/wrk/$script.lua" "http://127.0.0.1:$PORT" \
+    RATE=$(wrk -t2 -c50 -d"$DURATION" --timeout 2s -s "bench/wrk/$script.lua" "http://127.0.0.1:$PORT" 2>"$WORK/$script.status" \
       | awk '/Requests\/sec/ {rate=$2} /Non-2xx/ {bad=$NF} /Socket errors/ {err=$0} END {print rate " req/s, non-2xx " (bad ? bad : 0) " " err}')
-    echo "run $run $script: $RATE"
+    echo "run $run $script: $RATE $(sort "$WORK/$script.status" | tr "\n" " ")"
   done
 done
 echo "worker RSS: $(($(ps -o rss= -p "$WORKER") / 1024)) MB"
