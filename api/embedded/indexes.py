@@ -7,6 +7,7 @@ looked at, so they may over-select (a superset is always correct) but never miss
 match. Where that cannot be guaranteed cheaply (a value inside a nested list or a sub-document) the document
 is put in the field's `unsure` set, which every lookup on that field includes.
 """
+import copy
 import datetime as dt
 import itertools
 import math
@@ -138,8 +139,14 @@ class OrderedIndex:
             self.add(doc_id, document)
 
     def key(self, doc_id, document):
-        parts = tuple(filtering.resolve_sort_key(field, document) + (direction < 0,) for field, direction in self.sort)
-        return SortKey(parts, doc_id)
+        parts = []
+        for field, direction in self.sort:
+            rank, value = filtering.resolve_sort_key(field, document)
+            if isinstance(value.obj, (dict, list)):
+                # mongomock updates documents in place: the key must keep the value it was sorted by.
+                value = filtering.BsonComparable(copy.deepcopy(value.obj))
+            parts.append((rank, value, direction < 0))
+        return SortKey(tuple(parts), doc_id)
 
     def add(self, doc_id, document):
         key = self.key(doc_id, document)

@@ -106,6 +106,7 @@ writes = st.lists(st.one_of(
                                                             st.sampled_from(["Volga", "IT", None, ["ict"], DATES[1]]),
                                                             min_size=1)),
     st.tuples(st.just("update_many"), filters(), st.just({"kind": "bank"})),
+    st.tuples(st.just("push"), filters(), st.sampled_from(SECTORS + [None, {"a": "ict"}])),
     st.tuples(st.just("delete"), filters()),
 ), max_size=8)
 
@@ -130,6 +131,8 @@ def _apply(collection, write):
             collection.update_one(write[1], {"$set": write[2]})
         elif write[0] == "update_many":
             collection.update_many(write[1], {"$set": write[2]})
+        elif write[0] == "push":  # changes a list in place
+            collection.update_many(write[1], {"$push": {"sectors": write[2]}})
         else:
             collection.delete_one(write[1])
         return None
