@@ -45,11 +45,14 @@ print(f"{len(ids)} organisations")
 PYTHON
 export WRK_IDS="$WORK/ids.txt" WRK_TOKEN="$(cat "$WORK/token")" WRK_THREADS=2
 WORKER=$(pgrep -P "$SERVER" | head -1)
+rss() { echo "$(($(ps -o rss= -p "$WORKER") / 1024)) MB"; }
+echo "worker RSS after start: $(rss)"
 for run in $(seq "$RUNS"); do
   for script in get page patch; do
     RATE=$(wrk -t2 -c50 -d"$DURATION" --timeout 2s -s "bench/wrk/$script.lua" "http://127.0.0.1:$PORT" 2>"$WORK/$script.status" \
       | awk '/Requests\/sec/ {rate=$2} /Non-2xx/ {bad=$NF} /Socket errors/ {err=$0} END {print rate " req/s, non-2xx " (bad ? bad : 0) " " err}')
     echo "run $run $script: $RATE $(sort "$WORK/$script.status" | tr "\n" " ")"
   done
+  # Each PATCH adds a revision: the store grows by one revision per acknowledged PATCH.
+  echo "worker RSS after run $run: $(rss)"
 done
-echo "worker RSS: $(($(ps -o rss= -p "$WORKER") / 1024)) MB"
