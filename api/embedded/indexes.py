@@ -42,7 +42,8 @@ class FieldIndex:
         self.field = field
         self.buckets = {}
         self.unsure = set()
-        # A document's lookup key (one value), its keys (a frozenset, for a list) or _UNSURE.
+        # A document's lookup key (one value), its distinct keys (a tuple, for a list: far smaller than a
+        # frozenset of a document's twenty search words) or _UNSURE.
         self.keys_of = {}
         self.strings = None
 
@@ -50,7 +51,7 @@ class FieldIndex:
         value = document.get(self.field, None)
         if isinstance(value, list):
             if all(_is_key(item) for item in value):
-                return frozenset(value)
+                return tuple(set(value))
             return self._UNSURE
         return value if _is_key(value) else self._UNSURE
 
@@ -60,7 +61,7 @@ class FieldIndex:
         if keys is self._UNSURE:
             self.unsure.add(doc_id)
             return
-        for key in keys if isinstance(keys, frozenset) else (keys,):
+        for key in keys if isinstance(keys, tuple) else (keys,):
             bucket = self.buckets.get(key)
             if bucket is None:
                 self.buckets[key] = {doc_id}
@@ -76,7 +77,7 @@ class FieldIndex:
         if keys is self._UNSURE:
             self.unsure.discard(doc_id)
             return
-        for key in keys if isinstance(keys, frozenset) else (keys,):
+        for key in keys if isinstance(keys, tuple) else (keys,):
             bucket = self.buckets[key]
             bucket.discard(doc_id)
             if not bucket:
