@@ -16,7 +16,9 @@ from pathlib import Path
 import bson
 from bson.binary import UuidRepresentation
 from bson.codec_options import CodecOptions
+from bson.errors import BSONError
 from bson.json_util import CANONICAL_JSON_OPTIONS, dumps
+from pymongo.errors import ConnectionFailure
 
 CODEC = CodecOptions(document_class=dict, tz_aware=False, uuid_representation=UuidRepresentation.STANDARD)
 SYNCHRONOUS = ("NORMAL", "FULL")
@@ -27,6 +29,15 @@ _intern = sys.intern
 
 class StoreInUse(RuntimeError):
     """Another process holds the embedded store's file."""
+
+
+class StoreFileFailed(ConnectionFailure):
+    """The store could not commit to its file (disk full, file removed, I/O error).
+
+    The change that failed is in memory but not on disk, and no other operation has seen it yet (the commit
+    runs under the store lock): the store refuses every operation from then on (503) until the process
+    restarts from the file, so nobody reads a state that a restart would not find.
+    """
 
 
 def lock_file(path):
@@ -72,6 +83,7 @@ class Journal:
         self.connection = connection
         self.database = database
         self.pending = {}
+        self.failed = None
         self.tables = {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
 
     def touch(self, store, doc_id):
@@ -90,6 +102,17 @@ class Journal:
         pending, self.pending = self.pending, {}
         if not pending:
             return
+        try:
+            self._commit(pending)
+        except (sqlite3.Error, OSError, BSONError) as error:
+            self.failed = f"The embedded store could not write to its file ({error}); restart the server."
+            raise StoreFileFailed(self.failed) from error
+
+    def check(self):
+        if self.failed:
+            raise StoreFileFailed(self.failed)
+
+    def _commit(self, pending):
         cursor = self.connection.cursor()
         cursor.execute("BEGIN IMMEDIATE")
         try:
@@ -104,7 +127,8 @@ class Journal:
                                        (_encode_id(doc_id), store.seq_of[doc_id], bson.encode(document, codec_options=CODEC)))
             cursor.execute("COMMIT")
         except BaseException:
-            cursor.execute("ROLLBACK")
+            if self.connection.in_transaction:
+                cursor.execute("ROLLBACK")
             raise
 
     def drop(self, store):
@@ -144,7 +168,9 @@ def _shared_strings(value):
 def flush_all():
     """Commit what the operation that just finished changed, in the order it happened in memory."""
     while _dirty:
-        _dirty.pop().flush()
+        journal = _dirty.pop()
+        if not journal.failed:
+            journal.flush()
 
 
 def read_collections(path):

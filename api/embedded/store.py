@@ -166,11 +166,14 @@ def _serialise():
     """
     def locked(method):
         @functools.wraps(method)
-        def run(*args, **kwargs):
+        def run(self, *args, **kwargs):
             with STORE_LOCK:
+                journal = getattr(self._store if isinstance(self, Collection) else self.collection._store, "journal", None)
+                if journal is not None:
+                    journal.check()
                 _nesting[0] += 1
                 try:
-                    return method(*args, **kwargs)
+                    return method(self, *args, **kwargs)
                 finally:
                     _nesting[0] -= 1
                     if not _nesting[0]:

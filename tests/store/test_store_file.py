@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from api.cli import main
 from api.embedded.durable import StoreInUse
+from api.extensions import embedded_store
 from tests.conftest import organisation_body
 from tests.store.server import ROOT
 
@@ -126,3 +127,16 @@ def test_the_file_holds_bson_in_one_table_per_collection(make_app, admin, db):
     tables = {name for (name,) in sqlite3.connect(db).execute("SELECT name FROM sqlite_master WHERE type='table'")}
 
     assert {"taskforce.organisations", "taskforce.revisions"} <= tables
+
+
+def test_a_write_the_file_cannot_take_answers_503_and_nothing_is_served_until_a_restart(make_app, admin, db):
+    client = make_app(EMBEDDED_DB=db).test_client()
+    embedded_store().connection.close()  # the file fails under the store, as a full disk or an I/O error would
+
+    failed = client.post("/api/v1/organisations", json=organisation_body(), headers=admin)
+
+    assert failed.status_code == 503
+    assert failed.headers["Content-Type"] == "application/problem+json"
+    assert client.get("/api/v1/organisations").status_code == 503  # the unwritten change is never shown
+    restarted = make_app(EMBEDDED_DB=db).test_client()
+    assert restarted.get("/api/v1/organisations").get_json() == []
