@@ -155,7 +155,7 @@ class Workload:
 
     def run(self, name, rng, connection, stats):
         partner = rng.choice(self.partners) if self.partners else None
-        headers = {"Authorization": f"Bearer {partner['token']}"} if (self.ours and "partner" in name) else {}
+        headers = {"Authorization": f"Bearer {partner['token']}"} if (self.ours and partner and "partner" in name) else {}
         started = time.perf_counter()
         if name.startswith("GET item"):
             status, _, _ = request(self.port, "GET", f"/api/v1/organisations/{rng.choice(self.ids)}", headers=headers,
