@@ -7,7 +7,7 @@ from flask import Flask, g, request
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api.config import load_config
+from api.config import embedded_db_path, load_config
 from api.errors import register_error_handlers
 from api.extensions import Api, connect_database
 
@@ -60,7 +60,8 @@ def create_app(test_config=None):
     )
     logging.basicConfig(level=config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    backend = connect_database(config)
+    app.config["EMBEDDED_DB"] = embedded_db_path(config, app.instance_path)
+    backend = connect_database(app.config)
     register_error_handlers(app)
     _register_request_id(app)
     from api.core.http import drop_content_type_of_bodiless

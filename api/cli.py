@@ -107,6 +107,48 @@ def plugins_command():
         click.echo(line)
 
 
+def _store_file(given):
+    """The embedded store's file, found as the app would find it, without opening it (the server may hold it)."""
+    if given:
+        return str(given)
+    from flask import Flask
+
+    from api.config import embedded_db_path, load_config
+    config = load_config()
+    if config["MONGODB_URI"]:
+        raise click.ClickException("MONGODB_URI is set: the data is in MongoDB (use mongodump), not in the embedded store.")
+    path = embedded_db_path(config, Flask("api").instance_path)
+    if path == ":memory:" or not Path(path).exists():
+        raise click.ClickException(f"No embedded store file at {path!r} (set EMBEDDED_DB or pass --db).")
+    return path
+
+
+@click.command("export-embedded")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--db", type=click.Path(dir_okay=False, exists=True), help="The store file (default: EMBEDDED_DB).")
+def export_embedded_command(directory, db):
+    """Write the embedded store as one mongoimport file per collection (Extended JSON, a document a line).
+
+    Safe while the server runs: it reads one consistent state of the file.
+    """
+    from api.embedded.durable import export
+    counts = export(_store_file(db), directory)
+    for collection, count in counts.items():
+        click.echo(f"{directory / (collection + '.json')}: {count} documents")
+
+
+@click.command("backup-embedded")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--db", type=click.Path(dir_okay=False, exists=True), help="The store file (default: EMBEDDED_DB).")
+def backup_embedded_command(target, db):
+    """Copy the embedded store to TARGET with SQLite's online backup: consistent even while the server writes."""
+    from api.embedded.durable import backup
+    if target.exists():
+        raise click.ClickException(f"{target} exists; choose a new file.")
+    backup(_store_file(db), str(target))
+    click.echo(f"Wrote {target}")
+
+
 COMMANDS = [upgrade_tables_command, reindex_search_command, plugins_command, load_demo_command, create_admin_command, create_client_command, write_openapi_command]
 
 
@@ -117,7 +159,14 @@ def register_commands(app):
 
 def _create_app():
     from api import create_app
-    return create_app()
+    from api.embedded.durable import StoreInUse
+    try:
+        return create_app()
+    except StoreInUse as error:
+        raise click.ClickException(str(error)) from None
 
 
 main = FlaskGroup(create_app=_create_app, help="Taskforce API. `taskforce-api run` starts a development server.")
+# Not app commands: they read the store's file without opening the store, so they work beside a running server.
+main.add_command(export_embedded_command)
+main.add_command(backup_embedded_command)

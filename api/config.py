@@ -5,6 +5,8 @@ from urllib.parse import urlsplit
 DEFAULTS = {
     "MONGODB_URI": None,
     "MONGODB_TIMEOUT_MS": 2000,
+    "EMBEDDED_DB": None,
+    "EMBEDDED_SYNCHRONOUS": "NORMAL",
     "ADMIN_EMAIL": None,
     "ADMIN_PASSWORD": None,
     "JWT_KEYS_DIR": None,
@@ -50,8 +52,11 @@ def load_config(overrides=None):
             raise ConfigError(f"{name} must not be negative")
     if isinstance(config["CORS_ORIGINS"], str):
         config["CORS_ORIGINS"] = [o.strip() for o in config["CORS_ORIGINS"].split(",") if o.strip()]
+    config["EMBEDDED_SYNCHRONOUS"] = str(config["EMBEDDED_SYNCHRONOUS"]).upper()
+    if config["EMBEDDED_SYNCHRONOUS"] not in ("NORMAL", "FULL"):
+        raise ConfigError(f"EMBEDDED_SYNCHRONOUS must be NORMAL or FULL, got {config['EMBEDDED_SYNCHRONOUS']!r}")
     if config["LOAD_DEMO_DATA"] is None:
-        # The embedded store starts empty on every run: demo data makes it useful.
+        # Into an empty embedded store only (prepare_storage checks): demo data makes a first run useful.
         config["LOAD_DEMO_DATA"] = not config["MONGODB_URI"]
     elif isinstance(config["LOAD_DEMO_DATA"], str):
         config["LOAD_DEMO_DATA"] = config["LOAD_DEMO_DATA"].lower() in ("1", "true", "yes")
@@ -69,3 +74,8 @@ def _public_base_url(value):
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise ConfigError(f"PUBLIC_BASE_URL must be an http(s) URL without query or fragment, got {value!r}")
     return value.rstrip("/")
+
+
+def embedded_db_path(config, instance_path):
+    """The embedded store's file: EMBEDDED_DB, or taskforce.db in the app's instance folder."""
+    return config["EMBEDDED_DB"] or os.path.join(instance_path, "taskforce.db")

@@ -1,8 +1,6 @@
 """Shared extension objects: the OpenAPI-aware Api and the database connection."""
-import functools
 import http
 import logging
-import threading
 import urllib.parse
 
 import flask_smorest
@@ -14,6 +12,8 @@ from api.errors import PROBLEM_CONTENT_TYPE, ProblemSchema
 log = logging.getLogger(__name__)
 
 DATABASE_ALIAS = "default"
+EMBEDDED_DATABASE = "taskforce"
+_embedded = None
 
 
 class Api(flask_smorest.Api):
@@ -40,7 +40,7 @@ class Api(flask_smorest.Api):
 
 
 def connect_database(config):
-    """Connect mongoengine to MongoDB, or to the embedded in-memory store when no URI is set."""
+    """Connect mongoengine to MongoDB, or to the embedded store (api/embedded) when no URI is set."""
     mongoengine.disconnect(DATABASE_ALIAS)
     timeout = config["MONGODB_TIMEOUT_MS"]
     if config["MONGODB_URI"]:
@@ -60,45 +60,28 @@ def connect_database(config):
         return "mongodb"
     import mongomock
 
-    _serialise_mongomock()
-    mongoengine.connect("taskforce", host="mongodb://localhost", alias=DATABASE_ALIAS,
-                        mongo_client_class=mongomock.MongoClient, uuidRepresentation="standard")
+    from api.embedded.store import OpenStore
+
+    global _embedded
+    if _embedded is not None:
+        _embedded.close()
+        _embedded = None
+    _embedded = OpenStore(config["EMBEDDED_DB"], config["EMBEDDED_SYNCHRONOUS"], EMBEDDED_DATABASE)
+    mongoengine.connect(EMBEDDED_DATABASE, host="mongodb://localhost", alias=DATABASE_ALIAS,
+                        mongo_client_class=mongomock.MongoClient, uuidRepresentation="standard",
+                        _store=_embedded.server_store)
     return "embedded"
+
+
+def embedded_store():
+    """The embedded store this process opened last (None on MongoDB)."""
+    return _embedded
 
 
 def _uri_options(uri):
     """Return the lowercased names of the options a MongoDB connection string sets."""
     query = urllib.parse.urlsplit(uri).query
     return {name.lower() for name, _ in urllib.parse.parse_qsl(query, keep_blank_values=True)}
-
-
-_EMBEDDED_STORE_LOCK = threading.RLock()
-
-
-def _serialise_mongomock():
-    """Make each operation on the embedded store atomic, as single-document operations are in MongoDB.
-
-    mongomock rewrites a document in place (clear, then fill) without holding a lock, so under threads
-    two compare-and-set writers filtered on the same version can both match, a unique index can be
-    passed twice, and a reader can catch a document half replaced. The store lives in one process, so
-    one process-wide lock around its operations is enough.
-    """
-    from mongomock.collection import Collection, Cursor
-
-    if getattr(Collection, "_serialised", False):
-        return
-
-    def locked(method):
-        @functools.wraps(method)
-        def run(*args, **kwargs):
-            with _EMBEDDED_STORE_LOCK:
-                return method(*args, **kwargs)
-        return run
-
-    for name in ("_insert", "_update", "_delete", "_find_and_modify", "count_documents", "distinct", "aggregate"):
-        setattr(Collection, name, locked(getattr(Collection, name)))
-    Cursor._compute_results = locked(Cursor._compute_results)
-    Collection._serialised = True
 
 
 def ensure_indexes(documents):

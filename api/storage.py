@@ -4,7 +4,7 @@ import logging
 from api.auth.models import Client, RefreshToken, RevokedAccessToken, SecurityStamp, User
 from api.core.documents import IdempotencyRecord, Revision
 from api.core.ratelimit import RateCounter
-from api.extensions import ensure_indexes
+from api.extensions import embedded_store, ensure_indexes
 from api.organisations.models import Organisation
 from api.registrations.models import Registration, SeatBook
 from api.seminars.models import Seminar
@@ -18,15 +18,21 @@ DOCUMENTS = [Session, Table, Seminar, Organisation, Registration, SeatBook, User
 
 
 def prepare_storage(app, backend):
-    """Create indexes; on the embedded store, say so and load the demo data."""
+    """Create indexes; load the demo data when asked (on the embedded store, into an empty one only)."""
     with app.app_context():
-        if backend == "embedded":
-            log.warning("No MONGODB_URI: using the embedded in-memory store; nothing is persisted across restarts.")
+        store = embedded_store() if backend == "embedded" else None
+        if store is not None:
+            if store.path == ":memory:":
+                log.warning("EMBEDDED_DB is :memory:: the embedded store keeps nothing across restarts.")
+            else:
+                log.info("No MONGODB_URI: the embedded store is %s.", store.path)
         ensure_indexes(DOCUMENTS)
         if app.config["ADMIN_EMAIL"] and app.config["ADMIN_PASSWORD"]:
             from api.auth.bootstrap import ensure_first_admin
             ensure_first_admin(app.config["ADMIN_EMAIL"], app.config["ADMIN_PASSWORD"])
-        if app.config["LOAD_DEMO_DATA"]:
+        # On MongoDB load_demo itself skips what is there; the embedded store loads it only on its first run,
+        # so that demo records someone deleted do not come back at the next start.
+        if app.config["LOAD_DEMO_DATA"] and (store is None or store.was_empty):
             from api.demo import load_demo
             counts = load_demo()
             log.info("demo data: %s", ", ".join(f"{n} {k}" for k, n in counts.items()))

@@ -2,6 +2,7 @@
 
     python -m bench.load                 # defaults: 50 clients, 6000 requests per app, ≤ 120 s each
     python -m bench.load --requests 20000 --clients 50
+    python -m bench.load --store-protocol --organisations 10000   # the embedded store's req/s, 3 runs
 
 Starts each app under gunicorn on 127.0.0.1 (embedded store with the demo data plus 1,000 generated
 organisations), drives a mix of 80 % anonymous and partner reads and 20 % partner writes (PATCH with
@@ -146,17 +147,22 @@ class Stats:
 class Workload:
     """What one app is asked to do; `ours` adds tokens, ETags and idempotency keys."""
 
-    def __init__(self, port, ours, partners, ids, managed):
+    def __init__(self, port, ours, partners, ids, managed, admin_headers=None):
         self.port, self.ours, self.partners, self.ids, self.managed = port, ours, partners, ids, managed
+        self.admin_headers = admin_headers
         self.versions = {}
         self.versions_lock = threading.Lock()
 
     def run(self, name, rng, connection, stats):
         partner = rng.choice(self.partners) if self.partners else None
-        headers = {"Authorization": f"Bearer {partner['token']}"} if (self.ours and "partner" in name) else {}
+        headers = {"Authorization": f"Bearer {partner['token']}"} if (self.ours and partner and "partner" in name) else {}
         started = time.perf_counter()
         if name.startswith("GET item"):
             status, _, _ = request(self.port, "GET", f"/api/v1/organisations/{rng.choice(self.ids)}", headers=headers,
+                                   connection=connection)
+            ok = status == 200
+        elif name == "GET sorted page":
+            status, _, _ = request(self.port, "GET", f"/api/v1/organisations?sort=name&page={rng.randint(1, 10)}&page_size=20",
                                    connection=connection)
             ok = status == 200
         elif name.startswith("GET list"):
@@ -170,6 +176,8 @@ class Workload:
         stats.record(name, time.perf_counter() - started, ok, status)
 
     def _patch(self, rng, partner, headers, connection, stats):
+        if self.admin_headers:
+            headers = self.admin_headers
         pool = self.managed.get(partner["organisation_id"]) if (self.ours and partner) else self.ids
         target = rng.choice(pool)
         body = {"city": rng.choice(["Ancona", "Pesaro", "Macerata", "Fermo", "Urbino"]) + f" {rng.randint(1, 999)}"}
@@ -343,6 +351,46 @@ def compare(args, env):
             our_stats, revisions, rates)
 
 
+STORE_PATHS = {"GET by id": "GET item anonymous", "sorted page of 20": "GET sorted page", "PATCH": "PATCH partner"}
+STORE_GOALS = {"GET by id": 400, "sorted page of 20": 250, "PATCH": 150}
+
+
+def server_rss(server):
+    """RSS in MB of the gunicorn worker (the process holding the store)."""
+    import psutil
+    process = psutil.Process(server.process.pid)
+    return max(p.memory_info().rss for p in [process, *process.children()]) / 2**20
+
+
+def store_protocol(args, env, workdir):
+    """The embedded store under HTTP load: one server on a file holding the demo data plus --organisations,
+    each path alone from --clients clients for --seconds, --runs times: req/s and the worker's RSS."""
+    db = workdir / "taskforce.db"
+    subprocess.run([sys.executable, "-m", "bench.store", "--populate", str(args.organisations), "--db", str(db)],
+                   cwd=ROOT, env={**os.environ, **env}, check=True)
+    server = Server("store", "wsgi:app", {**env, "EMBEDDED_DB": str(db), "RATE_LIMIT": ""})
+    try:
+        server.wait("/readyz")
+        admin = token(server.port, {"grant_type": "password", "username": ADMIN[0], "password": ADMIN[1]})
+        workload = Workload(server.port, True, [], all_ids(server.port), {},
+                            admin_headers={"Authorization": f"Bearer {admin}"})
+        print(f"embedded store, {len(workload.ids)} organisations, gunicorn 1 worker 8 threads, {args.clients} clients,"
+              f" {args.seconds:.0f} s per path and run")
+        print(f"{'path':20}" + "".join(f"{f'run {n + 1}':>10}" for n in range(args.runs)) + "   goal req/s")
+        rates = {name: [] for name in STORE_PATHS}
+        for _ in range(args.runs):
+            for name, path in STORE_PATHS.items():
+                stats, elapsed = drive(workload, args.clients, 10**9, args.seconds, args.seed, mix=[(1.0, path)])
+                rates[name].append(len(stats.latencies.get(path, [])) / elapsed)
+                if stats.server_errors or stats.errors.get(path):
+                    print(f"  {name}: {stats.errors.get(path, 0)} errors, {stats.server_errors} 5xx")
+        for name, values in rates.items():
+            print(f"{name:20}" + "".join(f"{v:10.0f}" for v in values) + f"   ≥ {STORE_GOALS[name]}")
+        print(f"{'RSS MB':20}{server_rss(server):10.0f}   < 300")
+    finally:
+        server.stop()
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=6000, help="requests per app")
@@ -353,6 +401,10 @@ def main(argv=None):
     parser.add_argument("--organisations", type=int, default=1000, help="generated organisations")
     parser.add_argument("--seed", type=int, default=21)
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--store-protocol", action="store_true",
+                        help="only the embedded store's protocol: GET by id, sorted page, PATCH, each alone")
+    parser.add_argument("--seconds", type=float, default=20, help="seconds per path and run (--store-protocol)")
+    parser.add_argument("--runs", type=int, default=3, help="runs (--store-protocol)")
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="taskforce-bench-"))
@@ -364,7 +416,10 @@ def main(argv=None):
     env = {"BENCH_ORGANISATIONS": str(args.organisations), "BENCH_FIXTURE": str(workdir / "fixture.json"),
            "JWT_KEYS_DIR": str(keys), "ADMIN_EMAIL": ADMIN[0], "ADMIN_PASSWORD": ADMIN[1],
            "RATE_LIMIT": "1000000/minute", "TOKEN_RATE_LIMIT": "1000/minute", "LOG_LEVEL": "WARNING",
-           "PYTHONPATH": str(ROOT)}
+           "PYTHONPATH": str(ROOT), "EMBEDDED_DB": ":memory:"}
+    if args.store_protocol:
+        store_protocol(args, env, workdir)
+        return
 
     baseline, baseline_elapsed, ours, ours_elapsed, stats, revisions, rates = compare(args, env)
     print(f"{args.clients} concurrent clients; mixed run: {args.requests} requests per app; "

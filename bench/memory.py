@@ -13,7 +13,7 @@ COUNT = int(os.environ.get("BENCH_MEMORY_ORGANISATIONS", "10000"))
 
 
 def main():
-    app = create_app({"LOG_LEVEL": "WARNING", "RATE_LIMIT": ""})
+    app = create_app({"LOG_LEVEL": "WARNING", "RATE_LIMIT": "", "EMBEDDED_DB": ":memory:"})
     with app.app_context():
         for body in generated_organisations(COUNT, seed=7):
             services.create(organisations, body, DEMO_LOADER)

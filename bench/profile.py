@@ -31,6 +31,7 @@ def build(app_name, organisations):
         return client, [], _all_ids(client)
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ["RATE_LIMIT"] = "1000000/minute"  # as bench/load.py runs it: counted, never reached
+    os.environ["EMBEDDED_DB"] = ":memory:"
     os.environ["BENCH_FIXTURE"] = str(Path(tempfile.mkdtemp(prefix="taskforce-profile-")) / "fixture.json")
     from bench.serve_ours import build as build_ours
     client = build_ours().test_client()

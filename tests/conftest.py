@@ -15,6 +15,7 @@ from api.core.permissions import Identity
 pytest_plugins = ["tests.fuzz.summary"]
 
 TEST_CONFIG = {
+    "EMBEDDED_DB": ":memory:",
     "LOAD_DEMO_DATA": False,
     "LOG_LEVEL": "WARNING",
     "TOKEN_RATE_LIMIT": "1000/minute",

@@ -1,0 +1,219 @@
+"""The embedded store: mongomock's stores with in-memory indexes, an optional SQLite journal, and the
+patches that let mongomock's collections use them (and serialise every operation)."""
+import functools
+import itertools
+import threading
+
+from mongomock import filtering, helpers
+from mongomock.collection import Collection, Cursor
+from mongomock.store import CollectionStore, DatabaseStore, ServerStore
+
+from api.embedded import durable
+from api.embedded.indexes import IndexedCollectionStore, page, plan
+
+STORE_LOCK = threading.RLock()
+_nesting = [0]  # store operations in progress (only the thread holding STORE_LOCK counts): commit when 0
+
+
+class EmbeddedCollectionStore(CollectionStore, IndexedCollectionStore):
+    """A collection's documents; every change passes through here (or through `reindex` for mongomock's
+    in-place updates), which keeps the indexes and the journal current."""
+
+    def __init__(self, name, journal=None):
+        super().__init__(name)
+        self._init_indexing(journal)
+
+    def __setitem__(self, key, val):
+        super().__setitem__(key, val)
+        self.on_set(key, val)
+
+    def __delitem__(self, key):
+        super().__delitem__(key)
+        self.on_delete(key)
+
+    def load(self, document, seq):
+        """Put a document read from the file, without journaling it again."""
+        key = helpers.hashdict(document["_id"]) if isinstance(document["_id"], dict) else document["_id"]
+        self._documents[key] = document
+        self.seq_of[key] = seq
+        self._seq = itertools.count(max(seq + 1, next(self._seq)))
+
+    def create_index(self, index_name, index_dict):
+        super().create_index(index_name, index_dict)
+        self.declare_index(index_dict)
+
+    def drop(self):
+        # mongoengine's drop_collection reaches here without going through a locked Collection method.
+        with STORE_LOCK:
+            if self.journal is not None:
+                self.journal.drop(self)
+            super().drop()
+            self._reset_indexing()
+
+
+class EmbeddedDatabaseStore(DatabaseStore):
+    def __init__(self, journal=None):
+        super().__init__()
+        self.journal = journal
+
+    def __getitem__(self, col_name):
+        try:
+            return self._collections[col_name]
+        except KeyError:
+            col = self._collections[col_name] = EmbeddedCollectionStore(col_name, self.journal)
+            return col
+
+    def rename(self, name, new_name):
+        raise NotImplementedError("Renaming a collection is not supported by the embedded store.")
+
+
+class EmbeddedServerStore(ServerStore):
+    def __init__(self, journals=None):
+        super().__init__()
+        self.journals = journals or {}
+
+    def __getitem__(self, db_name):
+        try:
+            return self._databases[db_name]
+        except KeyError:
+            db = self._databases[db_name] = EmbeddedDatabaseStore(self.journals.get(db_name))
+            return db
+
+
+def _served(store):
+    return isinstance(store, EmbeddedCollectionStore)
+
+
+def install():
+    """Patch mongomock's Collection and Cursor once: served paths for embedded stores, and one lock."""
+    if getattr(Collection, "_embedded_installed", False):
+        return
+    iter_documents = Collection._iter_documents
+    count_documents = Collection.count_documents
+    ensure_uniques = Collection._ensure_uniques
+    compute_results = Cursor._compute_results
+
+    def _iter_documents(self, filter):
+        store = self._store
+        if not _served(store):
+            return iter_documents(self, filter)
+        if store.is_empty:
+            filtering.filter_applies(filter, {})
+        candidates, _ = plan(store, filter)
+        if candidates is None:
+            documents = list(store.documents)
+        else:
+            # Validate the filter even when no candidate reaches mongomock's matcher.
+            filtering.filter_applies(filter, {})
+            documents = store.in_natural_order(candidates)
+        return (document for document in documents if filtering.filter_applies(filter, document))
+
+    def _count_documents(self, filter, **kwargs):
+        store = self._store
+        if _served(store) and not kwargs and isinstance(filter, dict):
+            spec = helpers.patch_datetime_awareness_in_document(filter)
+            store.is_empty  # noqa: B018 - removes expired documents (TTL) first, as mongomock's count does
+            candidates, exact = plan(store, spec)
+            if exact:
+                filtering.filter_applies(spec, {})
+                return len(candidates)
+        return count_documents(self, filter, **kwargs)
+
+    def _ensure_uniques(self, new_data):
+        store = self._store
+        if _served(store):
+            # mongomock changed the document in place: index its new values before looking for duplicates.
+            key = helpers.hashdict(new_data["_id"]) if isinstance(new_data["_id"], dict) else new_data["_id"]
+            if key in store._documents:
+                store.reindex(key, store._documents[key])
+        return ensure_uniques(self, new_data)
+
+    def _compute_results(self, with_limit_and_skip=False):
+        store = self.collection._store
+        if (with_limit_and_skip and self._limit and self._sort and _served(store)
+                and not self.collection.codec_options.tz_aware and isinstance(self._spec, dict)):
+            served = getattr(self, "_served_page", None)
+            key = (self._factory, self._skip, self._limit)
+            if served is not None and served[0] == key:
+                return served[1]
+            sort = list(self._sort.items() if isinstance(self._sort, dict) else self._sort)
+            if not store.is_empty:
+                filtering.filter_applies(self._spec, {})
+                documents = page(store, self._spec, sort, self._skip, abs(self._limit))
+                if documents is not None:
+                    results = [self.collection._copy_only_fields(d, self._projection, dict) for d in documents]
+                    self._served_page = (key, results)
+                    return results
+        return compute_results(self, with_limit_and_skip)
+
+    Collection._iter_documents = _iter_documents
+    Collection.count_documents = _count_documents
+    Collection._ensure_uniques = _ensure_uniques
+    Cursor._compute_results = _compute_results
+    _serialise()
+    Collection._embedded_installed = True
+
+
+def _serialise():
+    """Make each operation on the embedded store atomic, as single-document operations are in MongoDB, and
+    commit what it changed before it returns.
+
+    mongomock rewrites a document in place (clear, then fill) without holding a lock, so under threads
+    two compare-and-set writers filtered on the same version can both match, a unique index can be
+    passed twice, and a reader can catch a document half replaced. The store lives in one process, so
+    one process-wide lock around its operations is enough; committing under the same lock makes the
+    file's order of commits the order of the changes in memory.
+    """
+    def locked(method):
+        @functools.wraps(method)
+        def run(self, *args, **kwargs):
+            with STORE_LOCK:
+                journal = getattr(self._store if isinstance(self, Collection) else self.collection._store, "journal", None)
+                if journal is not None:
+                    journal.check()
+                _nesting[0] += 1
+                try:
+                    return method(self, *args, **kwargs)
+                finally:
+                    _nesting[0] -= 1
+                    if not _nesting[0]:
+                        durable.flush_all()
+        return run
+
+    for name in ("_insert", "_update", "_delete", "_find_and_modify", "count_documents", "distinct", "aggregate",
+                 "create_index", "drop"):
+        setattr(Collection, name, locked(getattr(Collection, name)))
+    Cursor._compute_results = locked(Cursor._compute_results)
+
+
+class OpenStore:
+    """An embedded store handed to mongomock.MongoClient(_store=...), with its file and lock if any."""
+
+    def __init__(self, path, synchronous, database):
+        install()
+        self.path = path
+        self.lock = self.connection = None
+        if path == ":memory:":
+            self.server_store, self.was_empty = EmbeddedServerStore(), True
+            return
+        self.lock = durable.lock_file(path)
+        try:
+            self.connection = durable.connect(path, synchronous)
+            journal = durable.Journal(self.connection, database)
+            self.server_store = EmbeddedServerStore({database: journal})
+            with STORE_LOCK:
+                self.was_empty = journal.load(self.server_store[database]) == 0
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self):
+        """Release the file (the process may then open it again, or another process may)."""
+        with STORE_LOCK:
+            durable.flush_all()
+            if self.connection is not None:
+                self.connection.close()
+                self.connection = None
+            if self.lock is not None:
+                self.lock.close()
+                self.lock = None

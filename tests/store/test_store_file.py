@@ -1,0 +1,142 @@
+"""The store file: one process at a time, data kept across restarts, demo data once, export and backup."""
+import json
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from bson import json_util
+from click.testing import CliRunner
+
+from api.cli import main
+from api.embedded.durable import StoreInUse
+from api.extensions import embedded_store
+from tests.conftest import organisation_body
+from tests.store.server import ROOT
+
+HOLD_STORE = """
+import sys
+from api import create_app
+create_app({"EMBEDDED_DB": sys.argv[1], "LOAD_DEMO_DATA": False, "LOG_LEVEL": "ERROR"})
+print("open", flush=True)
+sys.stdin.read()
+"""
+
+
+@pytest.fixture
+def db(tmp_path):
+    return str(tmp_path / "taskforce.db")
+
+
+def test_a_second_process_on_the_same_file_is_refused_with_a_clear_message(make_app, db):
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_STORE, db], cwd=ROOT, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        with pytest.raises(StoreInUse, match=r"in use by another process \(pid \d+\).*1 worker"):
+            make_app(EMBEDDED_DB=db)
+    finally:
+        holder.communicate("", timeout=30)
+    make_app(EMBEDDED_DB=db)  # free again once the other process has ended
+
+
+def test_a_write_is_there_after_a_restart(make_app, admin, db):
+    client = make_app(EMBEDDED_DB=db).test_client()
+    created = client.post("/api/v1/organisations", json=organisation_body(name="Kept across restarts"), headers=admin)
+    assert created.status_code == 201
+
+    restarted = make_app(EMBEDDED_DB=db).test_client()
+
+    found = restarted.get(f"/api/v1/organisations/{created.get_json()['id']}", headers=admin)
+    assert found.status_code == 200
+    assert found.get_json() == created.get_json()
+    assert found.headers["ETag"] == created.headers["ETag"]
+
+
+def test_memory_keeps_nothing_across_restarts(make_app, admin):
+    client = make_app(EMBEDDED_DB=":memory:").test_client()
+    created = client.post("/api/v1/organisations", json=organisation_body(), headers=admin)
+
+    restarted = make_app(EMBEDDED_DB=":memory:").test_client()
+
+    assert restarted.get(f"/api/v1/organisations/{created.get_json()['id']}").status_code == 404
+
+
+def test_demo_data_is_loaded_into_an_empty_store_only(make_app, admin, db):
+    client = make_app(EMBEDDED_DB=db, LOAD_DEMO_DATA=True).test_client()
+    demo = client.get("/api/v1/organisations?page_size=1").get_json()[0]
+    assert client.delete(f"/api/v1/organisations/{demo['id']}", headers={**admin, "If-Match": '"1"'}).status_code == 204
+
+    restarted = make_app(EMBEDDED_DB=db, LOAD_DEMO_DATA=True).test_client()
+
+    assert restarted.get(f"/api/v1/organisations/{demo['id']}").status_code == 404
+
+
+def test_export_writes_one_mongoimport_file_per_collection(make_app, admin, db, tmp_path):
+    client = make_app(EMBEDDED_DB=db).test_client()
+    created = client.post("/api/v1/organisations", json=organisation_body(name="Exported"), headers=admin).get_json()
+
+    result = CliRunner().invoke(main, ["export-embedded", str(tmp_path / "dump"), "--db", db])
+
+    assert result.exit_code == 0, result.output
+    lines = (tmp_path / "dump" / "organisations.json").read_text().splitlines()
+    documents = [json_util.loads(line) for line in lines]
+    assert [str(d["_id"]) for d in documents] == [created["id"]]
+    assert documents[0]["name"] == "Exported"
+    assert json.loads(lines[0])["_id"] == {"$oid": created["id"]}  # canonical Extended JSON, as mongoimport reads it
+    assert (tmp_path / "dump" / "revisions.json").exists()
+
+
+def test_export_without_a_store_file_says_so(tmp_path, monkeypatch):
+    monkeypatch.setenv("EMBEDDED_DB", str(tmp_path / "missing.db"))
+    monkeypatch.delenv("MONGODB_URI", raising=False)
+
+    result = CliRunner().invoke(main, ["export-embedded", str(tmp_path / "dump")])
+
+    assert result.exit_code != 0
+    assert "No embedded store file" in result.output
+    assert not (tmp_path / "dump").exists()
+
+
+def test_backup_is_a_consistent_copy_taken_while_the_store_is_open(make_app, admin, db, tmp_path):
+    client = make_app(EMBEDDED_DB=db).test_client()
+    created = client.post("/api/v1/organisations", json=organisation_body(name="Backed up"), headers=admin).get_json()
+    make_app(EMBEDDED_DB=db)  # the store is open (and locked) in this process again
+
+    result = CliRunner().invoke(main, ["backup-embedded", str(tmp_path / "copy.db"), "--db", db])
+
+    assert result.exit_code == 0, result.output
+    copy = make_app(EMBEDDED_DB=str(tmp_path / "copy.db")).test_client()
+    assert copy.get(f"/api/v1/organisations/{created['id']}").get_json()["name"] == "Backed up"
+
+
+def test_backup_refuses_to_overwrite_a_file(make_app, db, tmp_path):
+    make_app(EMBEDDED_DB=db)
+    (tmp_path / "copy.db").write_text("keep me")
+
+    result = CliRunner().invoke(main, ["backup-embedded", str(tmp_path / "copy.db"), "--db", db])
+
+    assert result.exit_code != 0
+    assert (tmp_path / "copy.db").read_text() == "keep me"
+
+
+def test_the_file_holds_bson_in_one_table_per_collection(make_app, admin, db):
+    client = make_app(EMBEDDED_DB=db).test_client()
+    client.post("/api/v1/organisations", json=organisation_body(), headers=admin)
+
+    tables = {name for (name,) in sqlite3.connect(db).execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+    assert {"taskforce.organisations", "taskforce.revisions"} <= tables
+
+
+def test_a_write_the_file_cannot_take_answers_503_and_nothing_is_served_until_a_restart(make_app, admin, db):
+    client = make_app(EMBEDDED_DB=db).test_client()
+    embedded_store().connection.close()  # the file fails under the store, as a full disk or an I/O error would
+
+    failed = client.post("/api/v1/organisations", json=organisation_body(), headers=admin)
+
+    assert failed.status_code == 503
+    assert failed.headers["Content-Type"] == "application/problem+json"
+    assert client.get("/api/v1/organisations").status_code == 503  # the unwritten change is never shown
+    restarted = make_app(EMBEDDED_DB=db).test_client()
+    assert restarted.get("/api/v1/organisations").get_json() == []
