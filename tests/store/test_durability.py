@@ -88,9 +88,9 @@ def test_acknowledged_writes_survive_kill_9_and_none_is_half_applied(tmp_path):
     try:
         headers = {"Authorization": f"Bearer {restarted.admin_token()}"}
         for organisation_id, (version, city) in ledger.acknowledged.items():
-            status, answer_headers, body = restarted.request("GET", f"/api/v1/organisations/{organisation_id}")
+            status, _, body = restarted.request("GET", f"/api/v1/organisations/{organisation_id}")
             assert status == 200, (organisation_id, body)
-            found = int(answer_headers["ETag"].strip('"'))
+            found = body["version"]
             in_flight = ledger.in_flight.get(organisation_id)
             # The PATCH in flight at the kill may have been stored without its answer reaching the client.
             assert (found, body["city"]) == (version, city) or (found, body["city"]) == (version + 1, in_flight)

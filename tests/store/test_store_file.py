@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from api.cli import main
 from api.embedded.durable import StoreInUse
 from api.extensions import embedded_store
-from tests.conftest import organisation_body
+from tests.conftest import account_token, organisation_body, store_account
 from tests.store.server import ROOT
 
 HOLD_STORE = """
@@ -23,9 +23,27 @@ sys.stdin.read()
 """
 
 
+ADMIN_SUB = f"user:{'a' * 24}"
+
+
 @pytest.fixture
 def db(tmp_path):
     return str(tmp_path / "taskforce.db")
+
+
+@pytest.fixture
+def make_app(make_app):
+    """Apps whose store holds the admin account that `admin` signs for: a token acts only for a stored account."""
+    def make(**config):
+        app = make_app(**config)
+        store_account(app, "admin", sub=ADMIN_SUB)
+        return app
+    return make
+
+
+@pytest.fixture
+def admin(app):
+    return {"Authorization": f"Bearer {account_token(app, 'admin', sub=ADMIN_SUB)}"}
 
 
 def test_a_second_process_on_the_same_file_is_refused_with_a_clear_message(make_app, db):
