@@ -59,14 +59,16 @@ def init_tokens(app):
     app.before_request(attach_identity)
 
 
-def issue_access_token(identity, session=None):
+def issue_access_token(identity, stamp, session=None):
     """Return a signed access token for an identity, bound to its account's security stamp.
 
+    `stamp` must have been read before the account state the identity was made from: a change of the account
+    landing after that read gives it a newer stamp, which ends the token at once. Read afterwards, it could
+    be the stamp of a change the identity does not show, and the token would act with the old state.
     `session` is the refresh family the token was issued with (claim `sid`): revoking the family ends it.
     """
     keys = current_app.extensions["jwt_keys"]
-    claims = {"roles": sorted(identity.roles), "scope": " ".join(sorted(identity.scopes)),
-              "stamp": security_stamp(identity.sub)}
+    claims = {"roles": sorted(identity.roles), "scope": " ".join(sorted(identity.scopes)), "stamp": stamp}
     if identity.organisation_id:
         claims["organisation_id"] = identity.organisation_id
     if session:
@@ -221,7 +223,7 @@ def ensure_still_valid(claims):
     elif checked.passed(token_id):
         return
     generation = checked.generation  # read before the store: a change landing during the check voids it
-    if (active_account(claims["sub"]) is None or claims.get("stamp", "") != security_stamp(claims["sub"])
+    if (claims.get("stamp", "") != security_stamp(claims["sub"]) or active_account(claims["sub"]) is None
             or (claims.get("sid") and family_revoked(claims["sid"]))):
         raise Unauthorized("The access token was ended: its account changed, was deactivated or deleted, "
                            "or its session was revoked.", headers=INVALID_TOKEN)
@@ -263,11 +265,20 @@ def security_stamp(subject):
     return record["stamp"] if record else ""
 
 
-def rotate_security_stamp(subject):
-    """Give the account a new security stamp: every token and refresh family issued before stops working."""
-    SecurityStamp._get_collection().update_one(
-        {"subject": subject}, {"$set": {"stamp": secrets.token_hex(16)}}, upsert=True)
+def rotate_security_stamp(*subjects):
+    """Give accounts a new security stamp: every token and refresh family issued to them before stops working."""
+    for subject in subjects:
+        SecurityStamp._get_collection().update_one(
+            {"subject": subject}, {"$set": {"stamp": secrets.token_hex(16)}}, upsert=True)
     forget_checked_tokens()
+
+
+def end_partner_tokens(organisation_id):
+    """End every token of an organisation's clients and partner users (it is deleted, or restored)."""
+    clients = Client._get_collection().find({"organisation_id": organisation_id}, {"client_id": 1})
+    users = User._get_collection().find({"organisation_id": organisation_id, "roles": PARTNER}, {"_id": 1})
+    rotate_security_stamp(*[f"client:{client['client_id']}" for client in clients],
+                          *[f"user:{user['_id']}" for user in users])
 
 
 def revoke_access_token(claims):
