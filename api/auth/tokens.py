@@ -183,23 +183,34 @@ class CheckedTokens:
     can end a token (`forget`): every process sees another's change within `seconds`, its own immediately.
     """
 
-    def __init__(self, seconds, size=10_000):
+    def __init__(self, seconds, size=10_000, clock=time.monotonic):
         self.seconds = seconds
         self.size = size
+        self.clock = clock
         self.generation = 0
         self.valid_until = OrderedDict()
         self.lock = threading.Lock()
 
     def passed(self, token_id):
         entry = self.valid_until.get(token_id)
-        return entry is not None and entry[1] == self.generation and time.monotonic() < entry[0]
+        return entry is not None and entry[1] == self.generation and self.clock() < entry[0]
 
-    def remember(self, token_id, generation):
-        """Record a token found valid by a check that began at `generation`; a change since voids it."""
+    def begin(self):
+        """Return the ticket of a check about to read the store, to `remember` its verdict with."""
+        return self.generation, self.clock()
+
+    def remember(self, token_id, ticket):
+        """Record a token found valid by the check that took `ticket`.
+
+        A change this process made since the ticket voids it. Its `seconds` count from the ticket, not from
+        now: the verdict is as old as the reads it rests on, so another process's change is seen within
+        `seconds` however long the check took.
+        """
         if not self.seconds:
             return
+        generation, began = ticket
         with self.lock:
-            self.valid_until[token_id] = (time.monotonic() + self.seconds, generation)
+            self.valid_until[token_id] = (began + self.seconds, generation)
             if len(self.valid_until) > self.size:
                 self.valid_until.popitem(last=False)
 
@@ -222,13 +233,13 @@ def ensure_still_valid(claims):
         token_id = None  # nothing to remember it by: checked every time
     elif checked.passed(token_id):
         return
-    generation = checked.generation  # read before the store: a change landing during the check voids it
+    ticket = checked.begin()  # before the store is read: see CheckedTokens.remember
     if (claims.get("stamp", "") != security_stamp(claims["sub"]) or active_account(claims["sub"]) is None
             or (claims.get("sid") and family_revoked(claims["sid"]))):
         raise Unauthorized("The access token was ended: its account changed, was deactivated or deleted, "
                            "or its session was revoked.", headers=INVALID_TOKEN)
     if token_id is not None:
-        checked.remember(token_id, generation)
+        checked.remember(token_id, ticket)
 
 
 def active_account(subject):

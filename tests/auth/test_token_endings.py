@@ -404,7 +404,7 @@ def test_a_partner_that_deleted_its_organisation_no_longer_changes_those_it_mana
 
 
 @pytest.fixture
-def meanwhile(app, monkeypatch):
+def meanwhile(monkeypatch):
     """Make `module.name` run `action` to completion right after its first call returns, as an admin's request
     landing at that moment would: on its own thread (its own request context), joined before going on."""
     def arrange(module, name, action):
@@ -471,4 +471,23 @@ def test_a_token_found_valid_while_its_tokens_are_ended_is_checked_again(client,
         assert revoke_tokens(client, "users", user, admin).status_code == 204
     meanwhile(tokens, "active_account", end_tokens)
     assert client.get(ME_URL, headers=access).status_code == 200  # checked before the end landed
+    assert_bearer_challenge(client.get(ME_URL, headers=access))
+
+
+def test_a_checks_verdict_counts_its_cache_seconds_from_its_reads(make_app, meanwhile):
+    """A change made by another process is seen once the cache seconds have passed since the check read the
+    store, however long the check took to finish."""
+    app = make_app(TOKEN_CHECK_CACHE_SECONDS="5", ADMIN_EMAIL="root@example.org", ADMIN_PASSWORD=PASSWORD)
+    client = app.test_client()
+    now = [1000.0]
+    app.extensions["checked_tokens"].clock = lambda: now[0]
+    access = bearer(client.post("/api/v1/auth/token", data={"grant_type": "password", "username": "root@example.org",
+                                                            "password": PASSWORD}).get_json()["access_token"])
+
+    def check_takes_the_cache_seconds():
+        now[0] += 5
+    meanwhile(tokens, "active_account", check_takes_the_cache_seconds)
+    assert client.get(ME_URL, headers=access).status_code == 200
+    with app.app_context():
+        User._get_collection().update_one({"email": "root@example.org"}, {"$set": {"active": False}})
     assert_bearer_challenge(client.get(ME_URL, headers=access))
