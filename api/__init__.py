@@ -32,8 +32,8 @@ BEARER_DESCRIPTION = (
     "family it was issued with is revoked (revocation, or reuse of a spent refresh token); when its account's "
     "password or secret, roles or scopes, `active` flag or organisation change, or the account is deleted or "
     "restored; when an admin ends the account's tokens (POST …/revoke-tokens); when a partner's organisation is "
-    "deleted. This takes effect at once on the server process that made the change, and on every other process "
-    "within `TOKEN_CHECK_CACHE_SECONDS` (5 by default).")
+    "deleted (restoring it does not bring them back). This takes effect at once on the server process that made "
+    "the change, and on every other process within `TOKEN_CHECK_CACHE_SECONDS` (5 by default).")
 
 
 def create_app(test_config=None):

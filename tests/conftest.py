@@ -124,12 +124,12 @@ def store_account(app, *roles, organisation_id=None, sub=None):
 
 def account_token(app, *roles, organisation_id=None, scopes=("read", "write"), sub=None):
     """Return an access token of a test account (stored first when new) with these roles."""
-    from api.auth.tokens import issue_access_token
+    from api.auth.tokens import issue_access_token, security_stamp
 
     sub = store_account(app, *roles, organisation_id=organisation_id, sub=sub)
     identity = Identity(sub=sub, roles=frozenset(roles), organisation_id=organisation_id, scopes=frozenset(scopes))
     with app.app_context():
-        return issue_access_token(identity)
+        return issue_access_token(identity, security_stamp(sub))
 
 
 @pytest.fixture

@@ -74,8 +74,8 @@ TOKEN_DESCRIPTION = (
     "**What ends tokens.** A refresh token's family ends when the token is revoked, when a spent token of the "
     "family is used again, and when the account's password, roles, `active` flag or organisation change, when it "
     "is deleted or restored, when an admin ends its tokens (`…/revoke-tokens`), or when a partner's organisation "
-    "is deleted: it then answers `invalid_grant`. Access tokens end in the same cases (see the `bearerAuth` "
-    "scheme).\n\n"
+    "is deleted (restoring it does not bring it back): it then answers `invalid_grant`. Access tokens end in the "
+    "same cases (see the `bearerAuth` scheme).\n\n"
     "**Rate limit (`TOKEN_RATE_LIMIT`).** Counted per client address (every request) and per account: the "
     "`username` of the password grant, as it is looked up (surrounding spaces removed, any case), or the "
     "`client_id` of the client-credentials grant (from HTTP Basic when sent, else from the body), exactly as "
@@ -138,8 +138,8 @@ def _rate_limit(key):
         ratelimit.hit(limit, f"token:{key}"[:300])
 
 
-def _token_answer(identity, refresh_token=None, session=None):
-    body = {"access_token": tokens.issue_access_token(identity, session), "token_type": "Bearer",
+def _token_answer(identity, stamp, refresh_token=None, session=None):
+    body = {"access_token": tokens.issue_access_token(identity, stamp, session), "token_type": "Bearer",
             "expires_in": current_app.config["ACCESS_TOKEN_TTL"], "scope": " ".join(sorted(identity.scopes))}
     if refresh_token:
         body["refresh_token"] = refresh_token
@@ -151,8 +151,16 @@ def _user_identity(user):
                     organisation_id=user.get("organisation_id"), scopes=frozenset({"read", "write"}))
 
 
-def _active_user(query):
-    return User._get_collection().find_one({**query, "deleted_at": None, "active": True})
+def _stamped_user(user_id):
+    """Return the user's security stamp and then the user (None unless active and not deleted), in that order.
+
+    Whatever a grant issues carries this stamp and the state of this user (password, roles, organisation). A
+    change of the user landing after the stamp was read, even one the user read below already shows, gives
+    the user a newer stamp and so ends what was issued at once; read the other way round, a token could carry
+    the old roles under the new stamp and outlive the change that should have ended it.
+    """
+    stamp = tokens.security_stamp(f"user:{user_id}")
+    return stamp, User._get_collection().find_one({"_id": user_id, "deleted_at": None, "active": True})
 
 
 def _may_hold_tokens(subject):
@@ -171,15 +179,16 @@ def _password_grant(params):
         raise OAuthError("invalid_request", "username and password are required.")
     username = _normalised_username(username)
     _rate_limit(f"user:{username}")
-    user = _active_user({"email": username})
+    found = User._get_collection().find_one({"email": username}, {"_id": 1})
+    stamp, user = _stamped_user(found["_id"]) if found else ("", None)
     if not verify_secret(user["password_hash"] if user else None, password):
         raise OAuthError("invalid_grant", "The username or password is wrong.")
     subject = f"user:{user['_id']}"
     if not _may_hold_tokens(subject):
         raise OAuthError("invalid_grant", "The username or password is wrong.")
     family = tokens.new_family()
-    refresh_token = tokens.issue_refresh_token(str(user["_id"]), family, tokens.security_stamp(subject))
-    return _token_answer(_user_identity(user), refresh_token, family)
+    refresh_token = tokens.issue_refresh_token(str(user["_id"]), family, stamp)
+    return _token_answer(_user_identity(user), stamp, refresh_token, family)
 
 
 def _client_credentials_grant(params, basic):
@@ -189,9 +198,10 @@ def _client_credentials_grant(params, basic):
         raise OAuthError("invalid_client", "Client authentication is required.", 401, challenge)
     # Client ids are looked up exactly as given, so they are counted exactly as given.
     _rate_limit(f"client:{client_id}")
+    subject = f"client:{client_id}"
+    stamp = tokens.security_stamp(subject)  # before the client, for the reason _stamped_user gives
     client = Client._get_collection().find_one({"client_id": client_id, "deleted_at": None, "active": True})
-    if not verify_secret(client["secret_hash"] if client else None, secret) or not _may_hold_tokens(
-            f"client:{client_id}"):
+    if not verify_secret(client["secret_hash"] if client else None, secret) or not _may_hold_tokens(subject):
         raise OAuthError("invalid_client", "Client authentication failed.", 401, challenge)
     scopes = set(client.get("scopes") or ())
     if params.get("scope"):
@@ -201,9 +211,9 @@ def _client_credentials_grant(params, basic):
         if not requested <= scopes:
             raise OAuthError("invalid_scope", f"This client may ask for: {' '.join(sorted(scopes))}.")
         scopes = requested
-    identity = Identity(sub=f"client:{client_id}", roles=frozenset({PARTNER}),
-                        organisation_id=client["organisation_id"], scopes=frozenset(scopes))
-    return _token_answer(identity)
+    identity = Identity(sub=subject, roles=frozenset({PARTNER}), organisation_id=client["organisation_id"],
+                        scopes=frozenset(scopes))
+    return _token_answer(identity, stamp)
 
 
 def _refresh_grant(params):
@@ -215,14 +225,11 @@ def _refresh_grant(params):
     known = tokens.find_refresh_token(token)
     usable = (known is not None and known.get("spent_at") is None and not known.get("revoked")
               and known["expires_at"] > utcnow())
-    user = _active_user({"_id": ObjectId(known["user_id"])}) if usable else None
-    if user is not None:
-        # The family ends with any change of the account's password, roles, activity, organisation or
-        # deletion (each gives the account a new stamp), and with its organisation.
-        subject = f"user:{user['_id']}"
-        stamp = tokens.security_stamp(subject)
-        if known.get("stamp", "") != stamp or not _may_hold_tokens(subject):
-            user = None
+    stamp, user = _stamped_user(ObjectId(known["user_id"])) if usable else (None, None)
+    # The family ends with any change of the account's password, roles, activity, organisation or deletion
+    # (each gives the account a new stamp), and with its organisation.
+    if user is not None and (known.get("stamp", "") != stamp or not _may_hold_tokens(f"user:{user['_id']}")):
+        user = None
     # Issued in the token's family, so a refused spend below (a concurrent reuse) revokes it too.
     successor = tokens.issue_refresh_token(known["user_id"], known["family"], stamp) if user is not None else None
     try:
@@ -232,7 +239,7 @@ def _refresh_grant(params):
     if user is None:
         tokens.revoke_family(record["family"])
         raise OAuthError("invalid_grant", "The refresh token is invalid, expired, spent or revoked.")
-    return _token_answer(_user_identity(user), successor, record["family"])
+    return _token_answer(_user_identity(user), stamp, successor, record["family"])
 
 
 @blp.route("/token", endpoint="token")

@@ -59,14 +59,16 @@ def init_tokens(app):
     app.before_request(attach_identity)
 
 
-def issue_access_token(identity, session=None):
+def issue_access_token(identity, stamp, session=None):
     """Return a signed access token for an identity, bound to its account's security stamp.
 
+    `stamp` must have been read before the account state the identity was made from: a change of the account
+    landing after that read gives it a newer stamp, which ends the token at once. Read afterwards, it could
+    be the stamp of a change the identity does not show, and the token would act with the old state.
     `session` is the refresh family the token was issued with (claim `sid`): revoking the family ends it.
     """
     keys = current_app.extensions["jwt_keys"]
-    claims = {"roles": sorted(identity.roles), "scope": " ".join(sorted(identity.scopes)),
-              "stamp": security_stamp(identity.sub)}
+    claims = {"roles": sorted(identity.roles), "scope": " ".join(sorted(identity.scopes)), "stamp": stamp}
     if identity.organisation_id:
         claims["organisation_id"] = identity.organisation_id
     if session:
@@ -181,23 +183,34 @@ class CheckedTokens:
     can end a token (`forget`): every process sees another's change within `seconds`, its own immediately.
     """
 
-    def __init__(self, seconds, size=10_000):
+    def __init__(self, seconds, size=10_000, clock=time.monotonic):
         self.seconds = seconds
         self.size = size
+        self.clock = clock
         self.generation = 0
         self.valid_until = OrderedDict()
         self.lock = threading.Lock()
 
     def passed(self, token_id):
         entry = self.valid_until.get(token_id)
-        return entry is not None and entry[1] == self.generation and time.monotonic() < entry[0]
+        return entry is not None and entry[1] == self.generation and self.clock() < entry[0]
 
-    def remember(self, token_id, generation):
-        """Record a token found valid by a check that began at `generation`; a change since voids it."""
+    def begin(self):
+        """Return the ticket of a check about to read the store, to `remember` its verdict with."""
+        return self.generation, self.clock()
+
+    def remember(self, token_id, ticket):
+        """Record a token found valid by the check that took `ticket`.
+
+        A change this process made since the ticket voids it. Its `seconds` count from the ticket, not from
+        now: the verdict is as old as the reads it rests on, so another process's change is seen within
+        `seconds` however long the check took.
+        """
         if not self.seconds:
             return
+        generation, began = ticket
         with self.lock:
-            self.valid_until[token_id] = (time.monotonic() + self.seconds, generation)
+            self.valid_until[token_id] = (began + self.seconds, generation)
             if len(self.valid_until) > self.size:
                 self.valid_until.popitem(last=False)
 
@@ -220,13 +233,13 @@ def ensure_still_valid(claims):
         token_id = None  # nothing to remember it by: checked every time
     elif checked.passed(token_id):
         return
-    generation = checked.generation  # read before the store: a change landing during the check voids it
-    if (active_account(claims["sub"]) is None or claims.get("stamp", "") != security_stamp(claims["sub"])
+    ticket = checked.begin()  # before the store is read: see CheckedTokens.remember
+    if (claims.get("stamp", "") != security_stamp(claims["sub"]) or active_account(claims["sub"]) is None
             or (claims.get("sid") and family_revoked(claims["sid"]))):
         raise Unauthorized("The access token was ended: its account changed, was deactivated or deleted, "
                            "or its session was revoked.", headers=INVALID_TOKEN)
     if token_id is not None:
-        checked.remember(token_id, generation)
+        checked.remember(token_id, ticket)
 
 
 def active_account(subject):
@@ -263,11 +276,20 @@ def security_stamp(subject):
     return record["stamp"] if record else ""
 
 
-def rotate_security_stamp(subject):
-    """Give the account a new security stamp: every token and refresh family issued before stops working."""
-    SecurityStamp._get_collection().update_one(
-        {"subject": subject}, {"$set": {"stamp": secrets.token_hex(16)}}, upsert=True)
+def rotate_security_stamp(*subjects):
+    """Give accounts a new security stamp: every token and refresh family issued to them before stops working."""
+    for subject in subjects:
+        SecurityStamp._get_collection().update_one(
+            {"subject": subject}, {"$set": {"stamp": secrets.token_hex(16)}}, upsert=True)
     forget_checked_tokens()
+
+
+def end_partner_tokens(organisation_id):
+    """End every token of an organisation's clients and partner users (it is deleted, or restored)."""
+    clients = Client._get_collection().find({"organisation_id": organisation_id}, {"client_id": 1})
+    users = User._get_collection().find({"organisation_id": organisation_id, "roles": PARTNER}, {"_id": 1})
+    rotate_security_stamp(*[f"client:{client['client_id']}" for client in clients],
+                          *[f"user:{user['_id']}" for user in users])
 
 
 def revoke_access_token(claims):

@@ -1,7 +1,7 @@
 """Organisations as a versioned resource: the directory's rules and who may edit what."""
 from bson import ObjectId
 
-from api.auth.tokens import forget_checked_tokens
+from api.auth.tokens import end_partner_tokens
 from api.core.fields import check_region_in_country
 from api.core.permissions import Policy
 from api.core.resource import Resource
@@ -100,9 +100,9 @@ class OrganisationResource(Resource):
             raise ValidationFailed(errors)
 
     def after_write(self, action, stored, old, parent):
-        # The tokens of its partners stop working with it: drop this process's memory of them as valid.
-        if action == "deleted":
-            forget_checked_tokens()
+        # Its partners' tokens end with it and stay ended when it comes back: restoring it must not revive them.
+        if action == "deleted" or (action == "restored" and old.get("deleted_at") is not None):
+            end_partner_tokens(str(stored["_id"]))
 
 
 organisations = OrganisationResource()

@@ -1,6 +1,9 @@
 """What ends tokens before they expire: account changes, deletion, family revocation, an admin, the organisation."""
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
+from api.auth import routes, tokens
 from api.auth.models import User
 from tests.auth.helpers import ME_URL, PASSWORD, assert_bearer_challenge, bearer
 from tests.conftest import etag, organisation_body
@@ -30,7 +33,7 @@ def change(client, admin):
 
 @pytest.fixture
 def delete_then_restore(client, admin):
-    """Delete an account as admin, then restore the version it had; return the restored representation."""
+    """Delete a resource as admin, then restore the version it had; return the restored representation."""
     def run(collection, account):
         url = f"/api/v1/{collection}/{account['id']}"
         assert client.delete(url, headers={**admin, "If-Match": etag(account)}).status_code == 204
@@ -356,6 +359,34 @@ def test_a_deleted_organisations_client_token_stops_acting(client, admin, partne
     assert_bearer_challenge(client.get(ME_URL, headers=bearer(access)))
 
 
+def test_restoring_an_organisation_does_not_revive_its_clients_old_token(client, delete_then_restore,
+                                                                         partner_client):
+    credential, access = partner_client
+    organisation = client.get(f"/api/v1/organisations/{credential['organisation_id']}").get_json()
+    delete_then_restore("organisations", organisation)
+    assert_bearer_challenge(client.get(ME_URL, headers=bearer(access)))
+
+
+def test_restoring_an_organisation_does_not_revive_its_partner_users_old_tokens(
+        client, create_user, create_organisation, delete_then_restore, login, refresh):
+    organisation = create_organisation()
+    user = create_user(roles=["partner"], organisation_id=organisation["id"])
+    old = login(user["email"])
+    delete_then_restore("organisations", organisation)
+    assert_bearer_challenge(client.get(ME_URL, headers=bearer(old["access_token"])))
+    assert_invalid_grant(refresh(old["refresh_token"]))
+
+
+def test_a_restored_organisations_partners_sign_in_again(client, create_api_client, create_organisation,
+                                                         delete_then_restore, request_token):
+    organisation = create_organisation()
+    credential = create_api_client(organisation_id=organisation["id"])
+    delete_then_restore("organisations", organisation)
+    response = request_token(grant_type="client_credentials", client_id=credential["client_id"],
+                             client_secret=credential["client_secret"])
+    assert client.get(ME_URL, headers=bearer(response.get_json()["access_token"])).status_code == 200
+
+
 def test_a_partner_that_deleted_its_organisation_no_longer_changes_those_it_managed(client, partner_client):
     credential, access = partner_client
     own = credential["organisation_id"]
@@ -367,3 +398,96 @@ def test_a_partner_that_deleted_its_organisation_no_longer_changes_those_it_mana
     response = client.patch(f"/api/v1/organisations/{managed['id']}", json={"city": "Pesaro"},
                             headers={**bearer(access), "If-Match": etag(managed)})
     assert_bearer_challenge(response)
+
+
+# An admin's change landing while a token is being issued or checked -----------------------------------
+
+
+@pytest.fixture
+def meanwhile(monkeypatch):
+    """Make `module.name` run `action` to completion right after its first call returns, as an admin's request
+    landing at that moment would: on its own thread (its own request context), joined before going on."""
+    def arrange(module, name, action):
+        original = getattr(module, name)
+
+        def then_act(*args, **kwargs):
+            result = original(*args, **kwargs)
+            monkeypatch.setattr(module, name, original)
+            with ThreadPoolExecutor(1) as other_request:
+                other_request.submit(action).result()
+            return result
+        monkeypatch.setattr(module, name, then_act)
+    return arrange
+
+
+def test_a_demotion_during_a_password_sign_in_ends_the_token_it_gives(client, create_user, change, login,
+                                                                      meanwhile):
+    user = create_user(roles=["admin"])
+    meanwhile(routes, "verify_secret", lambda: change("users", user, roles=["editor"]))
+    token = bearer(login(user["email"])["access_token"])
+    assert_bearer_challenge(create_admin(client, token))
+
+
+def test_a_password_change_during_a_sign_in_ends_its_refresh_family(create_user, change, login, meanwhile,
+                                                                     refresh):
+    user = create_user()
+    meanwhile(routes, "verify_secret", lambda: change("users", user, password=NEW_PASSWORD))
+    tokens_given = login(user["email"])
+    assert_invalid_grant(refresh(tokens_given["refresh_token"]))
+
+
+def test_a_client_moved_and_cut_to_read_during_its_grant_gets_a_refused_token(
+        client, create_api_client, create_organisation, change, meanwhile, request_token):
+    credential = create_api_client()
+    elsewhere = create_organisation(name="Another agency")["id"]
+    meanwhile(routes, "verify_secret",
+              lambda: change("clients", credential, organisation_id=elsewhere, scopes=["read"]))
+    access = request_token(grant_type="client_credentials", client_id=credential["client_id"],
+                           client_secret=credential["client_secret"]).get_json()["access_token"]
+    response = client.patch(f"/api/v1/organisations/{credential['organisation_id']}", json={"city": "Pesaro"},
+                            headers={**bearer(access), "If-Match": '"1"'})
+    assert_bearer_challenge(response)
+
+
+def test_a_refresh_during_an_admins_revoke_tokens_gives_an_ended_access_token(client, admin, meanwhile, refresh,
+                                                                              signed_in):
+    user, given = signed_in
+
+    def end_tokens():
+        assert revoke_tokens(client, "users", user, admin).status_code == 204
+    meanwhile(tokens, "spend_refresh_token", end_tokens)
+    rotated = refresh(given["refresh_token"])
+    assert rotated.status_code == 200, rotated.get_json()
+    assert_bearer_challenge(client.get(ME_URL, headers=bearer(rotated.get_json()["access_token"])))
+
+
+def test_a_token_found_valid_while_its_tokens_are_ended_is_checked_again(client, admin, create_user, login,
+                                                                         meanwhile):
+    """This process's memory of a token found valid must not outlive an end of its tokens made during the check."""
+    user = create_user()
+    access = bearer(login(user["email"])["access_token"])
+
+    def end_tokens():
+        assert revoke_tokens(client, "users", user, admin).status_code == 204
+    meanwhile(tokens, "active_account", end_tokens)
+    assert client.get(ME_URL, headers=access).status_code == 200  # checked before the end landed
+    assert_bearer_challenge(client.get(ME_URL, headers=access))
+
+
+def test_a_checks_verdict_counts_its_cache_seconds_from_its_reads(make_app, meanwhile):
+    """A change made by another process is seen once the cache seconds have passed since the check read the
+    store, however long the check took to finish."""
+    app = make_app(TOKEN_CHECK_CACHE_SECONDS="5", ADMIN_EMAIL="root@example.org", ADMIN_PASSWORD=PASSWORD)
+    client = app.test_client()
+    now = [1000.0]
+    app.extensions["checked_tokens"].clock = lambda: now[0]
+    access = bearer(client.post("/api/v1/auth/token", data={"grant_type": "password", "username": "root@example.org",
+                                                            "password": PASSWORD}).get_json()["access_token"])
+
+    def check_takes_the_cache_seconds():
+        now[0] += 5
+    meanwhile(tokens, "active_account", check_takes_the_cache_seconds)
+    assert client.get(ME_URL, headers=access).status_code == 200
+    with app.app_context():
+        User._get_collection().update_one({"email": "root@example.org"}, {"$set": {"active": False}})
+    assert_bearer_challenge(client.get(ME_URL, headers=access))
