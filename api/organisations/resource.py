@@ -10,6 +10,7 @@ from api.organisations.fields import organisation_exists
 from api.organisations.models import Organisation
 from api.organisations.schemas import OrganisationQueryArgsSchema, OrganisationSchema
 from api.registrations.models import Registration
+from api.registrations.services import cancel_registrations_of
 from api.sessions.models import Session
 
 
@@ -100,9 +101,11 @@ class OrganisationResource(Resource):
             raise ValidationFailed(errors)
 
     def after_write(self, action, stored, old, parent):
-        # The tokens of its partners stop working with it: drop this process's memory of them as valid.
         if action == "deleted":
+            # The tokens of its partners stop working with it: drop this process's memory of them as valid.
             forget_checked_tokens()
+            # Nobody acts for it any more: the seats its registrations hold would stay taken for good.
+            cancel_registrations_of(str(stored["_id"]))
 
 
 organisations = OrganisationResource()
