@@ -89,7 +89,11 @@ class Policy:
         return self.can_modify(identity, state, parent)
 
     def check_new_state(self, identity, new, old, parent=None):
-        """Raise Forbidden when the caller may not store this particular new state."""
+        """Raise Forbidden when the caller may not store this particular new state.
+
+        Called after the resource's prepare() and before its check(): the state is valid field by field but
+        not yet checked across fields or against other documents.
+        """
 
     def can_see_history(self, identity, state, parent=None):
         return identity.is_staff

@@ -369,6 +369,16 @@ def _session_id(resource, stored):
     return None
 
 
+def _check(resource, state, identity, *, old, parent):
+    """Refuse a new state the caller may not store, then one that breaks the resource's rules.
+
+    In this order: the rules consult other documents (is this organisation already registered?), so a caller
+    refused the state must not learn from a 409 or 422 what it may not see.
+    """
+    resource.policy.check_new_state(identity, state, old, parent)
+    resource.check(state, old=old, parent=parent)
+
+
 def create(resource, body, identity, *, parent=None, reserved_id=None):
     """Validate, check and store a new resource with its first revision; return the stored document.
 
@@ -384,8 +394,7 @@ def create(resource, body, identity, *, parent=None, reserved_id=None):
             return earlier
     state = load_state(resource, body)
     state = resource.prepare(state, old=None, parent=parent)
-    resource.check(state, old=None, parent=parent)
-    resource.policy.check_new_state(identity, state, None, parent)
+    _check(resource, state, identity, old=None, parent=parent)
     shown_once = {k: state.pop(k) for k in resource.shown_once_fields if k in state}
     now = utcnow()
     stored = {**state, "version": 1, "created_at": now, "updated_at": now, "deleted_at": None,
@@ -523,8 +532,7 @@ def patch(resource, stored, body, identity, *, expected_version, parent=None):
 
 def _finish_update(resource, stored, state, identity, expected_version, parent, action):
     state = resource.prepare(state, old=stored, parent=parent)
-    resource.check(state, old=stored, parent=parent)
-    resource.policy.check_new_state(identity, state, stored, parent)
+    _check(resource, state, identity, old=stored, parent=parent)
     if _changes_nothing(resource, stored, state):
         # A new version would only make every other holder of the ETag fail with 412 for nothing.
         return stored

@@ -10,6 +10,7 @@ from api.organisations.fields import organisation_exists
 from api.organisations.models import Organisation
 from api.organisations.schemas import OrganisationQueryArgsSchema, OrganisationSchema
 from api.registrations.models import Registration
+from api.registrations.services import cancel_registrations_of
 from api.sessions.models import Session
 
 
@@ -103,6 +104,9 @@ class OrganisationResource(Resource):
         # Its partners' tokens end with it and stay ended when it comes back: restoring it must not revive them.
         if action == "deleted" or (action == "restored" and old.get("deleted_at") is not None):
             end_partner_tokens(str(stored["_id"]))
+        if action == "deleted":
+            # Nobody acts for it any more: the seats its registrations hold would stay taken for good.
+            cancel_registrations_of(str(stored["_id"]))
 
 
 organisations = OrganisationResource()

@@ -4,6 +4,7 @@ from bson import ObjectId
 from api.core.permissions import Policy
 from api.core.resource import CACHED_REPRESENTATION, Resource
 from api.errors import Conflict, Forbidden, ValidationFailed
+from api.organisations.fields import organisation_exists
 from api.organisations.models import Organisation
 from api.registrations import services
 from api.registrations.models import Registration
@@ -127,6 +128,8 @@ class RegistrationResource(Resource):
         if old is None:
             if parent["status"] != OPEN:
                 raise Conflict(f"Registration is not open: the session is {parent['status']}.")
+            if not organisation_exists(state["organisation_id"]):
+                errors["organisation_id"] = ["No organisation with this id."]
         elif state["organisation_id"] != old["organisation_id"]:
             errors["organisation_id"] = ["Cannot change; cancel this registration and register the other organisation."]
         before = old["status"] if old else None

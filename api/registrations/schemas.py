@@ -5,7 +5,6 @@ from marshmallow import fields, validate, validates_schema
 from api.core.fields import (IsoTime, LanguageCode, LocalisedText, ObjectIdString, Slug, StrictBoolean, Text,
                              Timestamp, bounded_list, unique_items)
 from api.core.schemas import BaseSchema, ListArgsSchema, VersionedSchema
-from api.organisations.fields import OrganisationId
 from api.registrations.models import STATUSES
 
 MAX_DELEGATES = 50
@@ -64,7 +63,9 @@ class SeminarPlaceSchema(BaseSchema):
 class RegistrationSchema(VersionedSchema):
     session_id = fields.String(dump_only=True, metadata={"maxLength": 24})
     session_number = fields.Integer(dump_only=True, metadata={"description": "The session's number (21 = XXI)."})
-    organisation_id = OrganisationId(required=True, metadata={
+    # Checked to exist on creation only (RegistrationResource.check): it cannot change, and staff must still be
+    # able to change a registration once its organisation was deleted.
+    organisation_id = ObjectIdString(required=True, metadata={
         "description": "The organisation taking part: a partner's own or one it manages. Cannot change."})
     delegates = bounded_list(fields.Nested(DelegateSchema), max_length=MAX_DELEGATES, required=True,
                              validate=[validate.Length(min=1)],

@@ -17,6 +17,7 @@ from api.core.permissions import ADMIN, Identity
 from api.errors import PreconditionFailed, ServiceUnavailable
 from api.registrations.models import Registration, SeatBook
 from api.seminars.models import Seminar
+from api.sessions.models import STATUSES as SESSION_STATUSES, Session
 
 log = logging.getLogger(__name__)
 
@@ -137,15 +138,37 @@ def cancel_pending(session):
     from api.registrations.resource import registrations
     query = {"session_id": str(session["_id"]), "status": "pending", "deleted_at": None}
     for stored in registrations.collection.find(query):
-        for _ in range(MAX_ATTEMPTS):
-            state = {**core.editable_view(registrations, stored), "status": "cancelled"}
-            try:
-                core.replace(registrations, stored, state, SYSTEM, expected_version=stored["version"], parent=session)
-                break
-            except PreconditionFailed:  # changed meanwhile: look again
-                stored = registrations.collection.find_one({"_id": stored["_id"]})
-                if stored is None or stored["status"] != "pending" or stored.get("deleted_at") is not None:
-                    break
+        _cancel(stored, session, ("pending",))
+
+
+def cancel_registrations_of(organisation_id):
+    """Cancel the deleted organisation's registrations that hold places in sessions not yet concluded.
+
+    Nobody may act for a deleted organisation any more, so nobody else could free the seats it holds. Registrations
+    of concluded sessions stay: they record who took part, and their seats no longer matter.
+    """
+    from api.registrations.resource import HOLDS_PLACES, registrations
+    under_way = SESSION_STATUSES[:SESSION_STATUSES.index("concluded")]
+    query = {"organisation_id": organisation_id, "status": {"$in": list(HOLDS_PLACES)}, "deleted_at": None}
+    for stored in registrations.collection.find(query):
+        session = Session._get_collection().find_one(
+            {"_id": ObjectId(stored["session_id"]), "deleted_at": None, "status": {"$in": list(under_way)}})
+        if session is not None:
+            _cancel(stored, session, HOLDS_PLACES)
+
+
+def _cancel(stored, session, cancellable):
+    """Cancel a stored registration as the system, unless it left the cancellable statuses meanwhile."""
+    from api.registrations.resource import registrations
+    for _ in range(MAX_ATTEMPTS):
+        state = {**core.editable_view(registrations, stored), "status": "cancelled"}
+        try:
+            core.replace(registrations, stored, state, SYSTEM, expected_version=stored["version"], parent=session)
+            return
+        except PreconditionFailed:  # changed meanwhile: look again
+            stored = registrations.collection.find_one({"_id": stored["_id"]})
+            if stored is None or stored["status"] not in cancellable or stored.get("deleted_at") is not None:
+                return
 
 
 def participations(organisation_id, page, page_size):

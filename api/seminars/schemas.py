@@ -26,7 +26,8 @@ class SeminarSchema(VersionedSchema):
     interpretation = StrictBoolean(load_default=False, metadata={"description": "Simultaneous interpretation offered."})
     capacity = StrictInteger(minimum=0, maximum=100_000, metadata={
         "example": 120, "description": "Seats; registrations asking for the seminar once they are taken wait in "
-                                       "line. Omitted: no limit."})
+                                       "line. Omitted: no limit. Lowered below the seats taken, it keeps the seats "
+                                       "already given and seats nobody new until fewer are taken."})
     seats_taken = fields.Integer(dump_only=True, metadata={
         "description": "Live, set by the server: seats held by registrations (pending, confirmed or waitlisted ones; "
                        "cancelled ones free theirs). Changes without a new version, but changes the ETag.", "minimum": 0})

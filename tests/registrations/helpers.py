@@ -130,3 +130,8 @@ def assert_each_seat_given_once_and_freed_seats_in_order(raced, after, seminar_a
                   if r["id"] not in cancelled and places_in(r, seminar)[0]["status"] == "confirmed"}
     assert seated_now == (seated_before - cancelled) | first_two_waiting
     assert (seminar_after["seats_taken"], seminar_after["waiting_list"]) == (6, 13)
+
+
+def delete_organisation(client, organisation, headers):
+    url = f"/api/v1/organisations/{organisation['id']}"
+    return client.delete(url, headers={**headers, "If-Match": current_etag(client, url, headers)})

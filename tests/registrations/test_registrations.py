@@ -63,6 +63,25 @@ def test_a_partner_cannot_register_another_partners_organisation(client, admin, 
     assert total(client, open_session, admin) == 0
 
 
+def problem_without_instance(response):
+    return {k: v for k, v in response.get_json().items() if k != "instance"}
+
+
+@pytest.mark.parametrize("their_status", ["pending", "confirmed", "cancelled"])
+def test_a_partner_refused_another_organisation_cannot_tell_whether_it_is_registered(
+        client, admin, create_organisation, partner, other_partner, register, registered, their_status):
+    never_registered = create_organisation(name="Camera di Commercio delle Marche")
+    theirs = registered(other_partner.organisation["id"])
+    if their_status != "pending":
+        assert patch(client, theirs, admin, status=their_status).status_code == 200
+
+    about_registered = register(other_partner.organisation["id"], headers=partner.headers)
+    about_unregistered = register(never_registered["id"], headers=partner.headers)
+
+    assert about_registered.status_code == about_unregistered.status_code == 403, about_registered.get_json()
+    assert problem_without_instance(about_registered) == problem_without_instance(about_unregistered)
+
+
 def test_a_partner_cannot_register_as_confirmed(client, admin, open_session, partner, register):
     response = register(partner.organisation["id"], headers=partner.headers, status="confirmed")
 

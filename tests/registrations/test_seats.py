@@ -2,8 +2,8 @@
 import pytest
 
 from tests.conftest import current_etag
-from tests.registrations.helpers import (assert_each_seat_given_once_and_freed_seats_in_order, places_in,
-                                         registration_url, seat_race)
+from tests.registrations.helpers import (assert_each_seat_given_once_and_freed_seats_in_order, delete_organisation,
+                                         places_in, registration_url, seat_race)
 from tests.seminars.conftest import seminar_body, seminar_url, seminars_url
 
 
@@ -90,6 +90,21 @@ def test_a_deleted_registration_frees_its_seat(client, admin, seminar, organisat
     client.delete(registration_url(seated[0]), headers={**admin, "If-Match": current_etag(client, registration_url(seated[0]), admin)})
 
     assert places_in(read(client, admin, waiting), seminar)[0]["status"] == "confirmed"
+
+
+def test_a_deleted_organisations_seat_goes_to_the_first_waiting(client, admin, seminar, partner, organisations,
+                                                                registered):
+    registered(partner.managed["id"], headers=partner.headers, seminars=[seminar["id"]])
+    registered(organisations[0], seminars=[seminar["id"]])
+    first_waiting, second_waiting = (registered(o, seminars=[seminar["id"]]) for o in organisations[1:3])
+
+    delete_organisation(client, partner.managed, partner.headers)
+
+    assert places_in(read(client, admin, first_waiting), seminar)[0]["status"] == "confirmed"
+    assert places_in(read(client, admin, second_waiting), seminar)[0] == {
+        "seminar_id": seminar["id"], "status": "waitlisted", "position": 1}
+    shown = client.get(seminar_url(seminar)).get_json()
+    assert (shown["seats_taken"], shown["waiting_list"]) == (2, 1)
 
 
 def test_a_raised_capacity_seats_the_first_waiting(client, admin, seminar, organisations, registered):
