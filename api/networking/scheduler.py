@@ -25,7 +25,9 @@ NO_FREE_TABLE = "no_free_table"
 NO_COMMON_FREE_SLOT = "no_common_free_slot"
 
 # An exact MIP is attempted when its model has at most this many (meeting, slot) variables.
-EXACT_VARIABLE_LIMIT = 20_000
+EXACT_VARIABLE_LIMIT = 40_000
+# What a solver that stopped early proves: nothing.
+UNBOUNDED = 2**62
 DEFAULT_TIME_LIMIT = 1.5
 
 
@@ -62,6 +64,7 @@ class Result:
     optimal: bool
     moved: int = 0
     moved_meetings: list = field(default_factory=list)
+    dropped: list = field(default_factory=list)
     cancelled: list = field(default_factory=list)
     stats: dict = field(default_factory=dict)
 
@@ -99,20 +102,26 @@ def schedule_meetings(meetings, slots, tables, availability=None, cap=None, prev
         board.adopt(problem.koenig_colouring(prev_slot))
         stats["koenig"] = True
     optimal = board.score >= bound
-    if not optimal and problem.variable_count() <= EXACT_VARIABLE_LIMIT and time.perf_counter() < deadline:
-        solution, dual_bound, proven = problem.solve_exact(board.slot, prev_slot, deadline - time.perf_counter())
-        if solution is not None and _weight(problem, solution) >= board.score:
+    small = problem.variable_count() <= EXACT_VARIABLE_LIMIT
+    for integer in (False, True):
+        if optimal or not small or time.perf_counter() >= deadline:
+            break
+        solution, model_bound, proven = problem.solve_model(board.slot, prev_slot, deadline - time.perf_counter(),
+                                                            integer)
+        if solution is not None and _ranking(problem, solution, prev_slot) > _ranking(problem, board.slot, prev_slot):
             board.adopt(solution)
-        bound = min(bound, dual_bound)
-        optimal = proven or board.score >= bound
-        stats["exact"] = proven
+        bound = min(bound, model_bound)
+        optimal = board.score >= bound
+        stats["exact" if integer else "relaxation_bound"] = proven if integer else model_bound
     board.restore_previous_slots()
     stats["seconds"] = round(time.perf_counter() - started, 3)
     return _result(problem, board, bound, optimal, prev_slot, cancelled, requested, stats)
 
 
-def _weight(problem, slot_of):
-    return sum(w for w, s in zip(problem.weight, slot_of) if s >= 0)
+def _ranking(problem, slot_of, prev_slot):
+    """Schedules compare by weight, then by previous meetings kept in their slot."""
+    weight = sum(w for w, s in zip(problem.weight, slot_of) if s >= 0)
+    return weight, sum(1 for s, p in zip(slot_of, prev_slot) if p >= 0 and s == p)
 
 
 def _bits(mask):
@@ -333,11 +342,12 @@ class _Problem:
                 taken.add(s)
         return [mapping[c] for c in colour]
 
-    def solve_exact(self, start, prev_slot, seconds):
-        """Solve the model as a MIP with HiGHS; return (slot per meeting or None, dual bound, proven).
+    def solve_model(self, start, prev_slot, seconds, integer):
+        """Solve the model (or its LP relaxation) with HiGHS: (slot per meeting or None, bound, proven).
 
         Each previous meeting kept in its slot earns a bonus smaller than any weight difference can be
-        (1 / (number of previous meetings + 1)), so weight comes first, then fewest moves.
+        (1 / (number of previous meetings + 1)), so weight comes first, then fewest moves. The bonuses
+        add up to less than 1 and weights are integers, so the floor of the dual bound bounds the weight.
         """
         columns = [(i, s) for i, c in enumerate(self.common) for s in _bits(c)]
         kept = sum(1 for p in prev_slot if p >= 0)
@@ -363,7 +373,8 @@ class _Problem:
         lp.row_upper_ = np.array([1.0] * (n * slots) + [1.0] * m + [float(self.tables)] * slots
                                  + [float(c) for c in self.cap])
         lp.sense_ = highspy.ObjSense.kMaximize
-        lp.integrality_ = [highspy.HighsVarType.kInteger] * len(columns)
+        if integer:
+            lp.integrality_ = [highspy.HighsVarType.kInteger] * len(columns)
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.start_ = np.arange(0, 6 * len(columns) + 1, 6, dtype=np.int32)
         lp.a_matrix_.index_ = index
@@ -371,22 +382,27 @@ class _Problem:
         highs = _highs()
         highs.setOptionValue("time_limit", max(seconds, 0.01))
         highs.passModel(lp)
+        if not integer:
+            highs.run()
+            if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                return None, UNBOUNDED, False
+            return None, math.floor(highs.getInfo().objective_function_value + 1e-6), True
         solution = highspy.HighsSolution()
         solution.col_value = [1.0 if start[i] == s else 0.0 for i, s in columns]
         solution.value_valid = True
         highs.setSolution(solution)
         highs.run()
         info = highs.getInfo()
-        # The bonus adds less than 1 in total, so the floor of the dual bound bounds the weight alone.
-        dual_bound = math.floor(info.mip_dual_bound + 1e-6)
+        dual_bound = info.mip_dual_bound
+        bound = math.floor(dual_bound + 1e-6) if math.isfinite(dual_bound) else UNBOUNDED
         proven = highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
         if info.primal_solution_status != 2:
-            return None, dual_bound, proven
+            return None, bound, proven
         slot_of = [-1] * m
         for (i, s), value in zip(columns, highs.getSolution().col_value):
             if value > 0.5:
                 slot_of[i] = s
-        return slot_of, dual_bound, proven
+        return slot_of, bound, proven
 
 
 def _highs():
@@ -502,13 +518,15 @@ class _Board:
         self.journal.clear()
 
     def fill(self, order, deadline, bound):
+        """Insert the meetings in order; past the deadline, only where a slot is free as it is."""
+        depth = 3
         for count, i in enumerate(order):
             if self.score >= bound:
                 break
-            if self.slot[i] == -1:
-                self.insert(i, depth=3)
             if count % 256 == 0 and time.perf_counter() > deadline:
-                break
+                depth = 0
+            if self.slot[i] == -1:
+                self.insert(i, depth)
 
     def insert(self, i, depth):
         """Schedule meeting i by moving others but dropping none, previous meetings last; True if done."""
@@ -613,12 +631,13 @@ class _Board:
                 mark = len(self.journal)
                 for e in blockers:
                     self.remove(e)
-                if not self._make_room(i, s, weight - loss):
+                freed = self._make_room(i, s, weight - loss)
+                if freed is None:
                     self.undo(mark)
                     continue
                 self.place(i, s)
                 locked = {i}
-                for e in blockers:
+                for e in [*blockers, *freed]:
                     self.budget = 30
                     locked.add(e)
                     self._relocate(e, 2, locked)
@@ -631,27 +650,31 @@ class _Board:
         return False
 
     def _make_room(self, i, s, allowance):
-        """Free a table in s and room under both caps by unscheduling meetings lighter than allowance."""
+        """Unschedule meetings lighter than allowance until i fits in s; the one freeing a table, or None.
+
+        The meeting that freed a table may move on once i holds s; meetings dropped for a cap may not,
+        as i takes the room they left.
+        """
         p = self.p
+        freed = []
         if self.load[s] >= p.tables:
             victims = [e for e in self.members[s] if self.movable(e) and p.weight[e] < allowance]
             if not victims:
-                return False
+                return None
             victim = min(victims, key=lambda e: (p.weight[e], self.rng.random()))
             allowance -= p.weight[victim]
             self.remove(victim)
-            self.budget = 30
-            self._relocate(victim, 1, {i, victim})
+            freed.append(victim)
         for v in (p.a[i], p.b[i]):
             if self.count[v] >= p.cap[v]:
                 victims = [e for e in p.incident[v] if self.slot[e] >= 0 and self.movable(e)
                            and p.weight[e] < allowance]
                 if not victims:
-                    return False
+                    return None
                 victim = min(victims, key=lambda e: (p.weight[e], self.rng.random()))
                 allowance -= p.weight[victim]
                 self.remove(victim)
-        return True
+        return freed
 
     def adopt(self, slot_of):
         for i, s in enumerate(self.slot):
@@ -685,10 +708,11 @@ def _result(problem, board, bound, optimal, prev_slot, cancelled, requested, sta
                    for i, s in enumerate(board.slot) if s == -1]
     moved = [problem.meetings[i].id for i, (s, prev) in enumerate(zip(board.slot, prev_slot))
              if prev >= 0 and s != prev]
+    dropped = [problem.meetings[i].id for i, (s, prev) in enumerate(zip(board.slot, prev_slot)) if prev >= 0 and s < 0]
     return Result(assignments=assignments, unscheduled=unscheduled, score=board.score,
                   upper_bound=bound, requested=requested,
                   accepted=len(problem.meetings), scheduled=len(assignments), optimal=optimal,
-                  moved=len(moved), moved_meetings=moved, cancelled=cancelled, stats=stats)
+                  moved=len(moved), moved_meetings=moved, dropped=dropped, cancelled=cancelled, stats=stats)
 
 
 def _reason(problem, board, i):
