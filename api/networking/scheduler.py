@@ -24,11 +24,17 @@ PARTICIPANT_AT_CAP = "participant_at_cap"
 NO_FREE_TABLE = "no_free_table"
 NO_COMMON_FREE_SLOT = "no_common_free_slot"
 
-# An exact MIP is attempted when its model has at most this many (meeting, slot) variables.
-EXACT_VARIABLE_LIMIT = 40_000
+# HiGHS is used when the model has at most this many (meeting, slot) variables: its LP relaxation to
+# tighten the bound and guide a second search, the MIP (whose time limit HiGHS can overrun by seconds on
+# larger models) to solve exactly.
+RELAXATION_VARIABLE_LIMIT = 40_000
+EXACT_VARIABLE_LIMIT = 5_000
 # What a solver that stopped early proves: nothing.
 UNBOUNDED = 2**62
 DEFAULT_TIME_LIMIT = 1.5
+LOCAL_SEARCH_SHARE = 0.4
+# Below this, HiGHS would spend the time reading the model and answer nothing.
+MINIMUM_SOLVER_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -94,25 +100,34 @@ def schedule_meetings(meetings, slots, tables, availability=None, cap=None, prev
     bound, lp_values = problem.upper_bound()
     board = _Board(problem, prev_slot, random.Random(seed))
     board.seed_previous()
-    board.fill(_greedy_order(problem, lp_values), deadline, bound)
+    order = _greedy_order(problem, lp_values)
+    board.fill(order, deadline, bound)
+    small = problem.variable_count() <= EXACT_VARIABLE_LIMIT
     if board.score < bound:
-        board.improve(deadline, bound)
+        # On a small instance the solver's share of the time comes after the local search's.
+        board.improve(started + time_limit * (LOCAL_SEARCH_SHARE if small else 1.0), bound)
     stats = {"heuristic_score": board.score, "lp_bound": bound}
     if board.score < bound and problem.koenig_applies():
         board.adopt(problem.koenig_colouring(prev_slot))
         stats["koenig"] = True
     optimal = board.score >= bound
-    small = problem.variable_count() <= EXACT_VARIABLE_LIMIT
-    for integer in (False, True):
-        if optimal or not small or time.perf_counter() >= deadline:
-            break
+    variables = problem.variable_count()
+    if not optimal and variables <= RELAXATION_VARIABLE_LIMIT and deadline - time.perf_counter() > MINIMUM_SOLVER_SECONDS:
+        leaning, model_bound, solved = problem.solve_model(board.slot, prev_slot, deadline - time.perf_counter(),
+                                                           integer=False)
+        bound = min(bound, model_bound)
+        stats["relaxation_solved"] = solved
+        if solved and board.score < bound:
+            board.restart_from(leaning, order, deadline, bound)
+        optimal = board.score >= bound
+    if not optimal and variables <= EXACT_VARIABLE_LIMIT and deadline - time.perf_counter() > MINIMUM_SOLVER_SECONDS:
         solution, model_bound, proven = problem.solve_model(board.slot, prev_slot, deadline - time.perf_counter(),
-                                                            integer)
+                                                            integer=True)
         if solution is not None and _ranking(problem, solution, prev_slot) > _ranking(problem, board.slot, prev_slot):
             board.adopt(solution)
         bound = min(bound, model_bound)
         optimal = board.score >= bound
-        stats["exact" if integer else "relaxation_bound"] = proven if integer else model_bound
+        stats["exact"] = proven
     board.restore_previous_slots()
     stats["seconds"] = round(time.perf_counter() - started, 3)
     return _result(problem, board, bound, optimal, prev_slot, cancelled, requested, stats)
@@ -343,7 +358,8 @@ class _Problem:
         return [mapping[c] for c in colour]
 
     def solve_model(self, start, prev_slot, seconds, integer):
-        """Solve the model (or its LP relaxation) with HiGHS: (slot per meeting or None, bound, proven).
+        """Solve the model with HiGHS: (slot per meeting or None, bound, proven); or its LP relaxation:
+        ((meeting, slot) pairs the relaxation leans to, surest first, bound, solved).
 
         Each previous meeting kept in its slot earns a bonus smaller than any weight difference can be
         (1 / (number of previous meetings + 1)), so weight comes first, then fewest moves. The bonuses
@@ -385,8 +401,11 @@ class _Problem:
         if not integer:
             highs.run()
             if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-                return None, UNBOUNDED, False
-            return None, math.floor(highs.getInfo().objective_function_value + 1e-6), True
+                return [], UNBOUNDED, False
+            # Above one half, a meeting's value marks the one slot the relaxation leans to.
+            leaning = sorted(((value, i, s) for (i, s), value in zip(columns, highs.getSolution().col_value)
+                              if value > 0.5 + 1e-6), reverse=True)
+            return [(i, s) for _, i, s in leaning], math.floor(highs.getInfo().objective_function_value + 1e-6), True
         solution = highspy.HighsSolution()
         solution.col_value = [1.0 if start[i] == s else 0.0 for i, s in columns]
         solution.value_valid = True
@@ -684,6 +703,20 @@ class _Board:
             if s >= 0:
                 self.place(i, s)
         self.journal.clear()
+
+    def restart_from(self, pairs, order, deadline, bound):
+        """Search again from the given (meeting, slot) pairs that fit; keep the better of both schedules."""
+        best = list(self.slot)
+        self.adopt([-1] * len(self.slot))
+        for i, s in pairs:
+            if self.has_room(i) and self.free_slots(i) >> s & 1:
+                self.place(i, s)
+        self.journal.clear()
+        self.fill(order, deadline, bound)
+        if self.score < bound:
+            self.improve(deadline, bound)
+        if _ranking(self.p, self.slot, self.prev_slot) < _ranking(self.p, best, self.prev_slot):
+            self.adopt(best)
 
     def restore_previous_slots(self):
         """Move meetings back to their previous slot wherever that costs nothing."""
