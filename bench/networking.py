@@ -222,7 +222,7 @@ def main():
 
 def _print_row(name, instance, result, bound, cp, wall, peak, goal):
     ratio_bound = result.score / bound if bound else 1.0
-    ratio_cp = f"{result.score / cp:8.4f}" if cp else f"{'-':>8}"
+    ratio_cp = f"{'-':>8}" if cp is None else f"{result.score / cp:8.4f}" if cp else f"{'inf':>8}"
     print(f"{name:<10} {len(instance.meetings):>6} {instance.tables:>4} {result.scheduled:>6} {result.score:>6} "
           f"{bound:>6} {cp if cp is not None else '-':>7} {ratio_bound:8.4f} {ratio_cp} {wall:7.2f} "
           f"{peak:5.0f}  {goal}", flush=True)

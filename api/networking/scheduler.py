@@ -32,6 +32,8 @@ EXACT_VARIABLE_LIMIT = 5_000
 # What a solver that stopped early proves: nothing.
 UNBOUNDED = 2**62
 DEFAULT_TIME_LIMIT = 1.5
+WEIGHT_FIRST_SHARE = 0.6
+WEIGHT_WORTH, LP_BONUS, STAY_BONUS = 10, 1, 3
 LOCAL_SEARCH_SHARE = 0.4
 # Below this, HiGHS would spend the time reading the model and answer nothing.
 MINIMUM_SOLVER_SECONDS = 0.05
@@ -97,21 +99,27 @@ def schedule_meetings(meetings, slots, tables, availability=None, cap=None, prev
         if slot != -1 and not (isinstance(slot, int) and 0 <= slot < slots):
             raise ValueError(f"previous slot {slot!r} is not a slot index in 0..{slots - 1}")
 
-    bound, lp_values = problem.upper_bound()
-    board = _Board(problem, prev_slot, random.Random(seed))
-    board.seed_previous()
+    bound, lp_values = problem.upper_bound(prev_slot)
+    board = _Board(problem, prev_slot, _worth(problem, lp_values), random.Random(seed))
+    board.seed_previous(lp_values)
     order = _greedy_order(problem, lp_values)
     board.fill(order, deadline, bound)
-    small = problem.variable_count() <= EXACT_VARIABLE_LIMIT
-    if board.score < bound:
-        # On a small instance the solver's share of the time comes after the local search's.
-        board.improve(started + time_limit * (LOCAL_SEARCH_SHARE if small else 1.0), bound)
+    variables = problem.variable_count()
+    # Where HiGHS will be asked, its share of the time comes after the local search's.
+    share = LOCAL_SEARCH_SHARE if variables <= RELAXATION_VARIABLE_LIMIT else 1.0
+    if board.has_previous:
+        # Weight first: published meetings may be traded like any other; then fewest moves: trades
+        # of equal weight bring published meetings back.
+        board.improve(started + time_limit * share * WEIGHT_FIRST_SHARE, bound)
+        board.protect_previous()
+        board.improve(started + time_limit * share, UNBOUNDED)
+    else:
+        board.improve(started + time_limit * share, bound)
     stats = {"heuristic_score": board.score, "lp_bound": bound}
     if board.score < bound and problem.koenig_applies():
         board.adopt(problem.koenig_colouring(prev_slot))
         stats["koenig"] = True
     optimal = board.score >= bound
-    variables = problem.variable_count()
     if not optimal and variables <= RELAXATION_VARIABLE_LIMIT and deadline - time.perf_counter() > MINIMUM_SOLVER_SECONDS:
         leaning, model_bound, solved = problem.solve_model(board.slot, prev_slot, deadline - time.perf_counter(),
                                                            integer=False)
@@ -206,11 +214,13 @@ class _Problem:
             usable |= self.common[i]
         return min(self.cap[v], usable.bit_count(), sum(1 for i in self.incident[v] if self.common[i]))
 
-    def upper_bound(self):
+    def upper_bound(self, prev_slot):
         """Return a proven bound on the score and the LP relaxation's value of each meeting.
 
         The LP is the fractional b-matching with b(v) = degree_bound(v) plus one row limiting the count
-        to tables x slots; it relaxes the model because every schedule satisfies all its rows.
+        to tables x slots; it relaxes the model because every schedule satisfies all its rows. Previous
+        meetings earn a bonus adding up to less than 1, so that among the heaviest b-matchings the LP
+        keeps the one with most previous meetings; its optimum is still at least the weight's.
         """
         schedulable = [i for i, c in enumerate(self.common) if c]
         weights = sorted((self.weight[i] for i in schedulable), reverse=True)
@@ -226,7 +236,8 @@ class _Problem:
         lp = highspy.HighsLp()
         lp.num_col_ = len(schedulable)
         lp.num_row_ = n + 1
-        lp.col_cost_ = np.array([self.weight[i] for i in schedulable], dtype=float)
+        bonus = 1.0 / (sum(1 for p in prev_slot if p >= 0) + 1)
+        lp.col_cost_ = np.array([self.weight[i] + (bonus if prev_slot[i] >= 0 else 0.0) for i in schedulable])
         lp.col_lower_ = np.zeros(len(schedulable))
         lp.col_upper_ = np.ones(len(schedulable))
         lp.row_lower_ = np.zeros(n + 1)
@@ -255,7 +266,7 @@ class _Problem:
         degrees = [len(edges) for edges in self.incident]
         if any(d > self.slots or d > cap for d, cap in zip(degrees, self.cap)):
             return False
-        if self.tables * self.slots < len(self.meetings) or self.tables < -(-len(self.meetings) // self.slots):
+        if self.tables < -(-len(self.meetings) // self.slots):
             return False
         return self._two_colouring() is not None
 
@@ -431,8 +442,19 @@ def _highs():
     return highs
 
 
+def _worth(problem, lp_values):
+    """What trades compare: weight first, then agreement with the LP (a meeting it keeps is worth more).
+
+    A trade must raise the total worth. Only the meeting taken in can bring a bonus (LP_BONUS, and
+    STAY_BONUS in its published slot), together less than a unit of weight (WEIGHT_WORTH), so no trade
+    loses weight; trades of equal weight towards the LP's choice walk the alternating paths by which
+    the LP's b-matching beats the current one.
+    """
+    return [WEIGHT_WORTH * w + (LP_BONUS if value >= 0.5 else 0) for w, value in zip(problem.weight, lp_values)]
+
+
 def _greedy_order(problem, lp_values):
-    """Heavier meetings first; among equals, those the LP keeps, then those with the fewest options."""
+    """Meetings the LP keeps first, heavier ones first among those, then those with the fewest options."""
     degree = [len(edges) for edges in problem.incident]
     return sorted(
         (i for i, c in enumerate(problem.common) if c),
@@ -443,8 +465,11 @@ def _greedy_order(problem, lp_values):
 class _Board:
     """A partial schedule with undo: who meets whom in which slot, loads of slots, counts of participants."""
 
-    def __init__(self, problem, prev_slot, rng):
+    def __init__(self, problem, prev_slot, worth, rng):
         self.p = problem
+        self.worth = worth
+        self.stay_bonus = 0
+        self.total_worth = 0
         self.rng = rng
         n, slots = len(problem.participants), problem.slots
         self.slot = [-1] * len(problem.meetings)
@@ -478,6 +503,7 @@ class _Board:
         if self.load[s] >= p.tables:
             self.full |= bit
         self.score += p.weight[i]
+        self.total_worth += self.worth_at(i, s)
         self.journal.append((i, -1))
 
     def remove(self, i):
@@ -496,6 +522,7 @@ class _Board:
         self.members[s].discard(i)
         self.full &= ~bit
         self.score -= p.weight[i]
+        self.total_worth -= self.worth_at(i, s)
         self.journal.append((i, s))
 
     def undo(self, mark):
@@ -507,6 +534,15 @@ class _Board:
             else:
                 self.place(i, before)
             journal.pop()
+
+    def worth_at(self, i, s):
+        """A meeting's worth in slot s: once previous meetings are protected, a published meeting is worth
+        more in its published slot, so trades of equal weight bring it back and never displace it."""
+        return self.worth[i] + (self.stay_bonus if s == self.prev_slot[i] else 0)
+
+    def protect_previous(self):
+        self.stay_bonus = STAY_BONUS
+        self.total_worth = sum(self.worth_at(i, s) for i, s in enumerate(self.slot) if s >= 0)
 
     def movable(self, i):
         return not (self.pin_previous and self.slot[i] == self.prev_slot[i])
@@ -527,9 +563,13 @@ class _Board:
         load = self.load
         return min(_bits(free), key=lambda s: load[s])
 
-    def seed_previous(self):
-        """Put previous meetings back where they were, heavier first, when their slot still fits."""
-        order = sorted((i for i, s in enumerate(self.prev_slot) if s >= 0), key=lambda i: -self.p.weight[i])
+    def seed_previous(self, lp_values):
+        """Put previous meetings the LP keeps back where they were, heavier first, when their slot fits.
+
+        The others come later in the greedy order, their previous slot still preferred.
+        """
+        order = sorted((i for i, s in enumerate(self.prev_slot) if s >= 0 and lp_values[i] >= 0.5),
+                       key=lambda i: -self.p.weight[i])
         for i in order:
             s = self.prev_slot[i]
             if self.has_room(i) and self.free_slots(i) >> s & 1:
@@ -610,7 +650,7 @@ class _Board:
         return self.rng.choice(candidates)
 
     def improve(self, deadline, bound):
-        """Ejection moves that schedule a meeting by unscheduling lighter ones, until no pass gains."""
+        """Ejection moves that schedule a meeting by unscheduling ones worth less, until no pass gains."""
         p = self.p
         improved = True
         passes = 0
@@ -618,7 +658,7 @@ class _Board:
             improved = False
             passes += 1
             waiting = [i for i, s in enumerate(self.slot) if s == -1 and p.common[i]]
-            waiting.sort(key=lambda i: (-p.weight[i], self.rng.random()))
+            waiting.sort(key=lambda i: (-self.worth[i], self.rng.random()))
             for count, i in enumerate(waiting):
                 if count % 64 == 0 and time.perf_counter() > deadline:
                     return
@@ -630,11 +670,10 @@ class _Board:
                         return
 
     def _trade(self, i):
-        """Schedule i in place of lighter meetings, displaced ones moving on when they can; True on gain."""
+        """Schedule i in place of meetings worth less, displaced ones moving on when they can; True on gain."""
         p = self.p
         a, b = p.a[i], p.b[i]
-        weight = p.weight[i]
-        start = self.score
+        start = self.total_worth
         for pinned in (True, False) if self.has_previous else (False,):
             self.pin_previous = pinned
             options = []
@@ -642,15 +681,15 @@ class _Board:
                 blockers = {self.occupant[a][s], self.occupant[b][s]} - {-1}
                 if any(not self.movable(e) for e in blockers):
                     continue
-                loss = sum(p.weight[e] for e in blockers)
-                if loss < weight:
+                loss = sum(self.worth_at(e, s) for e in blockers)
+                if loss < self.worth_at(i, s):
                     options.append((loss, self.rng.random(), s, blockers))
             options.sort()
             for loss, _, s, blockers in options[:4]:
                 mark = len(self.journal)
                 for e in blockers:
                     self.remove(e)
-                freed = self._make_room(i, s, weight - loss)
+                freed = self._make_room(i, s, self.worth_at(i, s) - loss)
                 if freed is None:
                     self.undo(mark)
                     continue
@@ -660,7 +699,7 @@ class _Board:
                     self.budget = 30
                     locked.add(e)
                     self._relocate(e, 2, locked)
-                if self.score > start:
+                if self.total_worth > start:
                     self.pin_previous = True
                     self.journal.clear()
                     return True
@@ -669,7 +708,7 @@ class _Board:
         return False
 
     def _make_room(self, i, s, allowance):
-        """Unschedule meetings lighter than allowance until i fits in s; the one freeing a table, or None.
+        """Unschedule meetings worth less than allowance until i fits in s; the one freeing a table, or None.
 
         The meeting that freed a table may move on once i holds s; meetings dropped for a cap may not,
         as i takes the room they left.
@@ -677,21 +716,21 @@ class _Board:
         p = self.p
         freed = []
         if self.load[s] >= p.tables:
-            victims = [e for e in self.members[s] if self.movable(e) and p.weight[e] < allowance]
+            victims = [e for e in self.members[s] if self.movable(e) and self.worth_at(e, s) < allowance]
             if not victims:
                 return None
-            victim = min(victims, key=lambda e: (p.weight[e], self.rng.random()))
-            allowance -= p.weight[victim]
+            victim = min(victims, key=lambda e: (self.worth_at(e, s), self.rng.random()))
+            allowance -= self.worth_at(victim, s)
             self.remove(victim)
             freed.append(victim)
         for v in (p.a[i], p.b[i]):
             if self.count[v] >= p.cap[v]:
                 victims = [e for e in p.incident[v] if self.slot[e] >= 0 and self.movable(e)
-                           and p.weight[e] < allowance]
+                           and self.worth_at(e, self.slot[e]) < allowance]
                 if not victims:
                     return None
-                victim = min(victims, key=lambda e: (p.weight[e], self.rng.random()))
-                allowance -= p.weight[victim]
+                victim = min(victims, key=lambda e: (self.worth_at(e, self.slot[e]), self.rng.random()))
+                allowance -= self.worth_at(victim, self.slot[victim])
                 self.remove(victim)
         return freed
 
