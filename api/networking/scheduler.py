@@ -2,13 +2,14 @@
 
 A pure function of plain data (no Flask, no database). The model: each meeting gets at most one slot in
 which both participants are available and in no other meeting, at most `tables` meetings per slot and at
-most `cap` meetings per participant. The search is a greedy pass guided by a linear-programming relaxation,
-then ejection chains (a meeting takes a slot, the meetings it displaces move on, Kempe-chain style) that
-only ever trade lighter meetings for heavier ones; instances small enough are then solved exactly by HiGHS.
-Bipartite instances with full availability and maximum degree at most the number of slots are coloured by
-König's theorem, so every meeting is scheduled there. The reported upper bound is proven: the minimum of
-the LP relaxation of a valid formulation, the b-matching and table-count bounds, and a MIP's dual bound.
-"""
+most `cap` meetings per participant. The search is a greedy pass in the order of a fractional b-matching
+(an LP solved by HiGHS), then ejection chains (a meeting takes a slot, the meetings it displaces move on,
+Kempe-chain style) and trades that never lose weight. On instances of up to RELAXATION_VARIABLE_LIMIT
+(meeting, slot) pairs the LP relaxation of the full model tightens the bound and seeds a second search;
+up to EXACT_VARIABLE_LIMIT a MIP solves them exactly. Bipartite instances with full availability and
+maximum degree at most the number of slots are coloured by König's theorem, so every meeting is scheduled
+there. The reported upper bound is proven: the minimum of the b-matching LP, the table-count bound, the
+full model's LP relaxation and the MIP's dual bound, each where computed."""
 
 import math
 import random
