@@ -121,7 +121,11 @@ def schedule_meetings(meetings, slots, tables, availability=None, cap=None, prev
         board.adopt(problem.koenig_colouring(prev_slot))
         stats["koenig"] = True
     optimal = board.score >= bound
-    if not optimal and variables <= RELAXATION_VARIABLE_LIMIT and deadline - time.perf_counter() > MINIMUM_SOLVER_SECONDS:
+
+    def solver_has_time():
+        return deadline - time.perf_counter() > MINIMUM_SOLVER_SECONDS
+
+    if not optimal and variables <= RELAXATION_VARIABLE_LIMIT and solver_has_time():
         leaning, model_bound, solved = problem.solve_model(board.slot, prev_slot, deadline - time.perf_counter(),
                                                            integer=False)
         bound = min(bound, model_bound)
@@ -129,7 +133,7 @@ def schedule_meetings(meetings, slots, tables, availability=None, cap=None, prev
         if solved and board.score < bound:
             board.restart_from(leaning, order, deadline, bound)
         optimal = board.score >= bound
-    if not optimal and variables <= EXACT_VARIABLE_LIMIT and deadline - time.perf_counter() > MINIMUM_SOLVER_SECONDS:
+    if not optimal and variables <= EXACT_VARIABLE_LIMIT and solver_has_time():
         solution, model_bound, proven = problem.solve_model(board.slot, prev_slot, deadline - time.perf_counter(),
                                                             integer=True)
         if solution is not None and _ranking(problem, solution, prev_slot) > _ranking(problem, board.slot, prev_slot):
