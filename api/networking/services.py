@@ -21,6 +21,7 @@ PARTICIPANT_WITHDREW = "participant_withdrew"
 SCHEDULE_ATTEMPTS = 20
 # Suggestion weights: another country first (the forum is bilateral), then what answers needs.
 OTHER_COUNTRY, SHARED_SECTOR, MATCHING_TERM, MAX_MATCHING_TERMS = 30, 10, 4, 5
+STEM = 6
 # Words too common in offers and seeks to tell two organisations apart once folded.
 COMMON_TERMS = frozenset({"i", "e", "di", "da", "in", "per", "con", "il", "la", "le", "lo", "gli", "del", "della",
                           "dei", "delle", "v", "na", "s", "k", "po", "dlya", "ot", "iz", "and", "of", "the", "for",
@@ -51,8 +52,18 @@ def settings_of(session_id):
 # Suggestions ------------------------------------------------------------------------------------
 
 
-def _terms(localised):
-    return {term for term in search.search_terms([localised]) if term not in COMMON_TERMS and len(term) > 2}
+def _stems(localised):
+    """Return {stem: word} of a localised text's folded words (as `q` folds them), common words left out.
+
+    Folding makes the scripts meet, not the languages: Italian "logistica" folds to itself, Russian "Логистика"
+    to "logistika". Two words match when they are equal or share their first STEM characters.
+    """
+    return {term[:STEM]: term for term in search.search_terms([localised])
+            if term not in COMMON_TERMS and len(term) > 2}
+
+
+def _matching(seeks, offers):
+    return sorted(seeks[stem] for stem in seeks.keys() & offers.keys())
 
 
 def suggestions(session_id, organisation_id):
@@ -70,7 +81,7 @@ def suggestions(session_id, organisation_id):
     me = organisations.get(organisation_id, {})
     my_profile = taking_part[organisation_id].get("networking_profile") or {}
     my_sectors = set(my_profile.get("sectors") or me.get("sectors") or [])
-    my_seeks, my_offers = _terms(my_profile.get("seeks")), _terms(my_profile.get("offers"))
+    my_seeks, my_offers = _stems(my_profile.get("seeks")), _stems(my_profile.get("offers"))
     ranked = []
     for other_id, registration in taking_part.items():
         if other_id == organisation_id or other_id in asked or other_id not in organisations:
@@ -85,13 +96,13 @@ def suggestions(session_id, organisation_id):
         if shared:
             score += SHARED_SECTOR * len(shared)
             reasons.append({"code": "shared_sectors", "text": f"Shares the sectors {', '.join(shared)}."})
-        for code, terms, label in (("offers_answer_seeks", my_seeks & _terms(profile.get("offers")),
+        for code, terms, label in (("offers_answer_seeks", _matching(my_seeks, _stems(profile.get("offers"))),
                                     "Its offers answer what you seek"),
-                                   ("seeks_answered_by_offers", my_offers & _terms(profile.get("seeks")),
+                                   ("seeks_answered_by_offers", _matching(_stems(profile.get("seeks")), my_offers),
                                     "It seeks what you offer")):
             if terms:
                 score += MATCHING_TERM * min(len(terms), MAX_MATCHING_TERMS)
-                reasons.append({"code": code, "text": f"{label}: {', '.join(sorted(terms)[:MAX_MATCHING_TERMS])}."})
+                reasons.append({"code": code, "text": f"{label}: {', '.join(terms[:MAX_MATCHING_TERMS])}."})
         if score:
             ranked.append({"organisation_id": other_id, "name": other.get("name"), "score": score, "reasons": reasons})
     ranked.sort(key=lambda s: (-s["score"], s["name"] or "", s["organisation_id"]))
