@@ -314,10 +314,13 @@ def agenda_ics(session, view):
         # Stable across runs: the same request is the same meeting, moved or not.
         event.add("uid", f"networking-{session['_id']}-{meeting['request_id']}-{view['organisation_id']}@taskforce-api")
         event.add("dtstamp", stamp)
-        event.add("dtstart", dt.datetime.fromisoformat(meeting["starts_at"]).astimezone(zone).replace(tzinfo=zone))
-        event.add("dtend", dt.datetime.fromisoformat(meeting["ends_at"]).astimezone(zone).replace(tzinfo=zone))
+        event.add("dtstart", dt.datetime.fromisoformat(meeting["starts_at"]).astimezone(zone))
+        event.add("dtend", dt.datetime.fromisoformat(meeting["ends_at"]).astimezone(zone))
         event.add("summary", f"Networking: {meeting['counterpart']['name'] or meeting['counterpart']['organisation_id']}")
         event.add("location", f"Table {meeting['table']}")
         calendar.add_component(event)
-    calendar.add_missing_timezones()
+    if view["meetings"]:
+        # Only the transitions around the networking day: a small file that calendar apps still resolve.
+        day = dt.date.fromisoformat(view["meetings"][0]["starts_at"][:10])
+        calendar.add_missing_timezones(first_date=dt.date(day.year - 1, 1, 1), last_date=dt.date(day.year + 2, 1, 1))
     return calendar.to_ical()
