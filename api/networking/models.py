@@ -17,6 +17,7 @@ class NetworkingSettings(VersionedDocument):
     tables = me.IntField(required=True)
     max_meetings_per_participant = me.IntField()
     max_open_requests_per_participant = me.IntField()
+    room = me.StringField()
 
     meta = {"collection": "networking_settings", "indexes": [
         # One settings document per session: it is never deleted, so the session alone is the key.
@@ -51,6 +52,7 @@ class Schedule(me.Document):
     published_at = me.DateTimeField()
     timezone = me.StringField()
     tables = me.IntField()
+    room = me.StringField()
     slots = me.ListField(me.DictField())  # {starts_at, ends_at} in the session's time zone
     stats = me.DictField()
     meetings = me.ListField(me.DictField())  # {request_id, organisation_ids, slot, table, starts_at, ends_at}

@@ -12,7 +12,7 @@ from api.core.permissions import current_identity, refuse
 from api.core.routes import (ETAG_HEADER, IDEMPOTENCY_KEY, IF_MATCH, IF_NONE_MATCH, LOCATION_HEADER, PAGINATION_HEADERS,
                              READ_SECURITY, WRITE_SECURITY, load_parent, pagination_headers, problems, register_resource)
 from api.core.schemas import PageArgsSchema
-from api.errors import NotFound, PreconditionFailed, PreconditionRequired
+from api.errors import NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
 from api.networking import services
 from api.networking.resource import meeting_requests, networking_settings
 from api.networking.schemas import NetworkingAgendaSchema, NetworkingGridSchema, NetworkingSettingsSchema, NetworkingScheduleSchema, \
@@ -150,8 +150,13 @@ class Suggestions(MethodView):
                       description="A page of suggestions, best first.")
     @problems(blp, 401, 404, 422)
     def get(self, args, session_id):
-        _require_acting_for(args["organisation_id"])
+        identity = current_identity()
+        if identity.is_anonymous:
+            refuse(identity)
         session = _session(session_id)
+        if "organisation_id" not in args:
+            raise ValidationFailed({"organisation_id": ["Missing data for required field."]})
+        _require_acting_for(args["organisation_id"])
         ranked = services.suggestions(str(session["_id"]), args["organisation_id"])
         page, size = args["page"], args["page_size"]
         info = core.pagination(len(ranked), page, size)
@@ -177,7 +182,7 @@ class Schedules(MethodView):
         return json_response(body, 200, pagination_headers(core.pagination(total, args["page"], args["page_size"])))
 
     @blp.doc(summary="Run the scheduler", security=WRITE_SECURITY, parameters=[IDEMPOTENCY_KEY],
-             operationId="createNetworkingSchedule",
+             operationId="runNetworkingScheduler",
              description="Staff only. Schedules the accepted requests into the settings' slots and tables, within "
                          "each participant's availability and the per-participant maximum, maximising the total "
                          "priority; stores the result as the next numbered schedule. When a schedule is published, "
@@ -215,8 +220,8 @@ class ScheduleByNumber(MethodView):
     @_alternative(CSV, "The schedule.")
     @problems(blp, 401, 403, 404, 406)
     def get(self, session_id, number):
-        media_type = negotiate(JSON, CSV)
         schedule = _schedule(session_id, number)
+        media_type = negotiate(JSON, CSV)
         if media_type == CSV:
             return _text(services.schedule_csv(schedule), CSV, f"schedule-{number}.csv")
         published = services.published_schedule(schedule["session_id"])
@@ -233,8 +238,8 @@ class ScheduleGrid(MethodView):
     @_alternative(CSV, "The grid.")
     @problems(blp, 401, 403, 404, 406)
     def get(self, session_id, number):
-        media_type = negotiate(JSON, CSV)
         schedule = _schedule(session_id, number)
+        media_type = negotiate(JSON, CSV)
         if media_type == CSV:
             return _text(services.grid_csv(schedule), CSV, f"schedule-{number}-grid.csv")
         return json_response(NetworkingGridSchema().dump(services.grid(schedule)))
@@ -260,15 +265,16 @@ class Agenda(MethodView):
              description="Its meetings in the published schedule, times in the session's time zone. JSON, or "
                          "iCalendar (`Accept: text/calendar`: a VEVENT a meeting with a VTIMEZONE); another Accept "
                          "→ 406. Staff, and partners for the organisations they act for (others → 404). No "
-                         "published schedule → 404.")
+                         "published schedule, or an organisation that takes no part in the session's networking → 404; "
+                         "a participant without meetings has an empty agenda.")
     @blp.alt_response(200, schema=NetworkingAgendaSchema, success=True, description="The agenda.")
     @_alternative(CALENDAR, "The agenda.")
     @problems(blp, 401, 404, 406)
     def get(self, session_id, organisation_id):
-        media_type = negotiate(JSON, CALENDAR)
         _require_acting_for(organisation_id)
         session = _session(session_id)
         view = services.agenda(str(session["_id"]), organisation_id)
+        media_type = negotiate(JSON, CALENDAR)
         if media_type == CALENDAR:
             return _text(services.agenda_ics(session, view), CALENDAR, f"agenda-{organisation_id}.ics")
         return json_response(NetworkingAgendaSchema().dump(view))

@@ -8,6 +8,8 @@ from api.networking.models import REQUEST_STATUSES
 from api.organisations.fields import OrganisationId
 
 MAX_BREAKS = 10
+MAX_SLOTS = 24 * 60 // 5  # a whole day of the shortest slots
+MAX_SCHEDULED = 100_000  # far above any venue: 1000 tables × every slot of a day would need more
 MAX_TABLES = 1000
 MAX_MEETINGS = 100
 MAX_OPEN_REQUESTS = 1000
@@ -51,6 +53,8 @@ class NetworkingSettingsSchema(VersionedSchema):
         minimum=1, maximum=MAX_OPEN_REQUESTS, load_default=DEFAULT_OPEN_REQUESTS, metadata={
             "example": DEFAULT_OPEN_REQUESTS,
             "description": "How many `pending` requests one organisation may have sent at once (more → 409)."})
+    room = Text(max_length=200, metadata={"example": "Sala Vanvitelli, piano terra",
+                                          "description": "Where the meeting tables stand (shown in agendas)."})
 
 
 class MeetingRequestSchema(VersionedSchema):
@@ -74,8 +78,9 @@ class MeetingRequestQueryArgsSchema(ListArgsSchema):
 
 
 class SuggestionArgsSchema(PageArgsSchema):
-    organisation_id = ObjectIdString(required=True, metadata={
-        "description": "The networking participant to suggest counterparts for."})
+    # Required, but checked after the session: an unknown session answers 404 whatever the query says.
+    organisation_id = ObjectIdString(metadata={"description": "Required: the networking participant to suggest "
+                                                              "counterparts for."})
 
 
 class SuggestionReasonSchema(BaseSchema):
@@ -133,8 +138,8 @@ class NetworkingScheduleSummarySchema(BaseSchema):
 
 
 class NetworkingScheduleSchema(NetworkingScheduleSummarySchema):
-    meetings = fields.List(fields.Nested(ScheduledMeetingSchema))
-    unscheduled = fields.List(fields.Nested(UnscheduledMeetingSchema))
+    meetings = fields.List(fields.Nested(ScheduledMeetingSchema), metadata={"maxItems": MAX_SCHEDULED})
+    unscheduled = fields.List(fields.Nested(UnscheduledMeetingSchema), metadata={"maxItems": MAX_SCHEDULED})
 
 
 class NetworkingGridCellSchema(BaseSchema):
@@ -146,13 +151,14 @@ class NetworkingGridCellSchema(BaseSchema):
 class NetworkingGridSlotSchema(BaseSchema):
     starts_at = fields.String(metadata={"format": "date-time", "maxLength": 40})
     ends_at = fields.String(metadata={"format": "date-time", "maxLength": 40})
-    tables = fields.List(fields.Nested(NetworkingGridCellSchema), metadata={"description": "One cell per table, in order."})
+    tables = fields.List(fields.Nested(NetworkingGridCellSchema), metadata={"description": "One cell per table, in order.",
+                                                                           "maxItems": MAX_TABLES})
 
 
 class NetworkingGridSchema(BaseSchema):
     number = fields.Integer()
     tables = fields.Integer()
-    slots = fields.List(fields.Nested(NetworkingGridSlotSchema))
+    slots = fields.List(fields.Nested(NetworkingGridSlotSchema), metadata={"maxItems": MAX_SLOTS})
 
 
 class NetworkingCounterpartSchema(BaseSchema):
@@ -172,4 +178,5 @@ class NetworkingAgendaSchema(BaseSchema):
     organisation_id = fields.String(metadata={"maxLength": 24})
     schedule_number = fields.Integer()
     timezone = fields.String(metadata={"maxLength": 64})
-    meetings = fields.List(fields.Nested(NetworkingAgendaMeetingSchema))
+    room = fields.String(allow_none=True, metadata={"maxLength": 200})
+    meetings = fields.List(fields.Nested(NetworkingAgendaMeetingSchema), metadata={"maxItems": MAX_MEETINGS})

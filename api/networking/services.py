@@ -174,7 +174,7 @@ def run_schedule(session, identity, *, reserved_id=None, time_limit=scheduler.DE
              "optimal": result.optimal, "moved": result.moved,
              "previous_number": published["number"] if published else None}
     document = {"session_id": session_id, "created_at": utcnow(), "created_by": identity.sub,
-                "published_at": None, "timezone": session["timezone"], "tables": settings["tables"],
+                "published_at": None, "timezone": session["timezone"], "tables": settings["tables"], "room": settings.get("room"),
                 "slots": [{"starts_at": _local(settings["day"], start, zone), "ends_at": _local(settings["day"], end, zone)}
                           for start, end in slots],
                 "stats": stats, "meetings": scheduled, "unscheduled": unscheduled}
@@ -289,6 +289,8 @@ def agenda(session_id, organisation_id):
     if schedule is None:
         raise NotFound("No schedule is published for this session yet: agendas come from the published one.")
     mine = [m for m in schedule["meetings"] if organisation_id in m["organisation_ids"]]
+    if not mine and organisation_id not in participants(session_id):
+        raise NotFound("This organisation takes no part in the session's networking.")
     counterparts = {next(i for i in m["organisation_ids"] if i != organisation_id) for m in mine}
     names = {i: doc.get("name") for i, doc in _organisations(counterparts).items()}
     meetings = []
@@ -297,7 +299,7 @@ def agenda(session_id, organisation_id):
         meetings.append({"request_id": m["request_id"], "counterpart": {"organisation_id": other, "name": names.get(other)},
                          "table": m["table"], "starts_at": m["starts_at"], "ends_at": m["ends_at"]})
     return {"organisation_id": organisation_id, "schedule_number": schedule["number"], "timezone": schedule["timezone"],
-            "meetings": meetings}
+            "room": schedule.get("room"), "meetings": meetings}
 
 
 def agenda_ics(session, view):
@@ -317,7 +319,8 @@ def agenda_ics(session, view):
         event.add("dtstart", dt.datetime.fromisoformat(meeting["starts_at"]).astimezone(zone))
         event.add("dtend", dt.datetime.fromisoformat(meeting["ends_at"]).astimezone(zone))
         event.add("summary", f"Networking: {meeting['counterpart']['name'] or meeting['counterpart']['organisation_id']}")
-        event.add("location", f"Table {meeting['table']}")
+        table = f"Table {meeting['table']}"
+        event.add("location", f"{view['room']}, {table.lower()}" if view.get("room") else table)
         calendar.add_component(event)
     if view["meetings"]:
         # Only the transitions around the networking day: a small file that calendar apps still resolve.

@@ -43,7 +43,8 @@ def test_every_list_parameter_given_twice_answers_422(client, admin, demo, path,
     session = client.get(SESSIONS).get_json()[0]
     organisation = client.get(ORGS).get_json()[0]
     url = path.format(session_id=session["id"], organisation_id=organisation["id"], user_id="0" * 24,
-                      client_key="0" * 24, table_id="0" * 24, seminar_id="0" * 24)
+                      client_key="0" * 24, table_id="0" * 24, seminar_id="0" * 24, registration_id="0" * 24,
+                      request_id="0" * 24)
 
     response = client.get(url, query_string=[(parameter, "1"), (parameter, "2")], headers=admin)
 

@@ -41,6 +41,7 @@ def test_the_agenda_as_icalendar_has_one_event_per_meeting(client, partner, open
     assert len(events) == 2
     assert {event.decoded("dtstart").tzinfo.key for event in events} == {"Europe/Rome"}
     assert len(calendar.walk("VTIMEZONE")) == 1
+    assert {str(event["location"]) for event in events} <= {"Sala Vanvitelli, table 1", "Sala Vanvitelli, table 2"}
 
 
 def test_event_uids_are_stable_across_runs(client, admin, open_session, world, published):
@@ -71,3 +72,17 @@ def test_a_partner_gets_404_for_an_organisation_it_does_not_act_for(client, part
 
 def test_anonymous_callers_get_401(client, open_session, world, published):
     assert client.get(agenda_url(open_session, world.own)).status_code == 401
+
+
+def test_a_participant_without_meetings_has_an_empty_agenda(client, admin, open_session, world, published):
+    body = client.get(agenda_url(open_session, world.managed), headers=admin).get_json()
+    assert body["meetings"] == []
+
+
+def test_an_organisation_outside_networking_has_no_agenda(client, admin, open_session, create_organisation, published):
+    outsider = create_organisation(name="Assente")["id"]
+    assert client.get(agenda_url(open_session, outsider), headers=admin).status_code == 404
+
+
+def test_the_accept_is_checked_after_the_caller(client, open_session, world, published):
+    assert client.get(agenda_url(open_session, world.own), headers={"Accept": "image/png"}).status_code == 401
