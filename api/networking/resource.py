@@ -33,7 +33,7 @@ class NetworkingSettingsResource(Resource):
     parent_field = "session_id"
     example = {"day": "2012-10-23", "start_time": "14:00", "end_time": "18:00", "slot_minutes": 20,
                "breaks": [{"start": "16:00", "end": "16:20"}], "tables": 25, "max_meetings_per_participant": 8,
-               "max_open_requests_per_participant": 20}
+               "max_open_requests_per_participant": 20, "room": "Sala Vanvitelli, piano terra"}
 
     def check(self, state, *, old, parent):
         errors = {}

@@ -10,7 +10,7 @@ from api.core.http import JSON, empty_response, evaluate_preconditions, json_res
 from api.core.idempotency import run_idempotent
 from api.core.permissions import current_identity, refuse
 from api.core.routes import (ETAG_HEADER, IDEMPOTENCY_KEY, IF_MATCH, IF_NONE_MATCH, LOCATION_HEADER, PAGINATION_HEADERS,
-                             READ_SECURITY, WRITE_SECURITY, load_parent, pagination_headers, problems, register_resource)
+                             READ_SECURITY, WRITE_SECURITY, pagination_headers, problems, register_resource)
 from api.core.schemas import PageArgsSchema
 from api.errors import NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
 from api.networking import services

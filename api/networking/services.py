@@ -13,7 +13,7 @@ from api.core.documents import utcnow
 from api.errors import Conflict, NotFound, ValidationFailed
 from api.networking import scheduler
 from api.networking.models import MeetingRequest, NetworkingSettings, Schedule
-from api.networking.slots import available_slots, hh_mm, slot_times
+from api.networking.slots import available_slots, slot_times
 from api.organisations.models import Organisation
 from api.registrations.models import Registration
 

@@ -6,10 +6,6 @@ def minutes(hh_mm):
     return int(hours) * 60 + int(mins)
 
 
-def hh_mm(total):
-    return f"{total // 60:02d}:{total % 60:02d}"
-
-
 def slot_times(settings):
     """Return [(start, end)] in minutes after midnight of every slot the settings give, in order."""
     length = settings["slot_minutes"]

@@ -119,7 +119,7 @@ class Realism:
                     parent = found[-1]
             if "If-Match" in case.headers and stored is not None:
                 # The current ETag: with a stale one every write is refused with 412, whatever else it says.
-                case.headers["If-Match"] = f'"{stored["version"]}"'
+                case.headers["If-Match"] = self.etag(target.resource, stored)
             if target.collection is RESOURCES["networking"] and target.method == "PUT" and parent is not None:
                 # The session's one settings document: replaced with its ETag (the demo session has them).
                 stored = self.world.find_settings(parent["_id"])
@@ -128,14 +128,25 @@ class Realism:
                     case.headers["If-Match"] = f'"{stored["version"]}"'
             if valid[ParameterLocation.QUERY] and case.query:
                 self.query(case)
-                if case.operation.path.endswith("/suggestions") and parent is not None:
-                    case.query["organisation_id"] = pick(self.participants(parent["_id"], acting=True),
-                                                         case.query.get("organisation_id"))
+            if valid[ParameterLocation.QUERY] and case.operation.path.endswith("/suggestions") and parent is not None:
+                # Required (checked after the session, so the document cannot say it): a participant the caller
+                # acts for.
+                if case.query is None:
+                    case.query = {}
+                case.query["organisation_id"] = pick(self.participants(parent["_id"], acting=True),
+                                                     case.query.get("organisation_id"))
             writes = target.method in ("POST", "PUT", "PATCH") and not target.is_history
             if writes and target.resource is not None and valid[ParameterLocation.BODY] and isinstance(case.body, dict):
                 self.body(case, target, parent, stored)
             if valid[ParameterLocation.HEADER] and "Idempotency-Key" in case.headers:
                 self.idempotency_key(case)
+
+    def etag(self, resource, stored):
+        """The ETag this caller is shown: a resource with live fields (a seminar's seats) has a digest in it."""
+        if not resource.live_fields:
+            return f'"{stored["version"]}"'
+        identity = self.world.identities()[self.role]
+        return services.present_with_etag(resource, self.world.find(resource, stored["_id"]), identity)[1]
 
     @staticmethod
     def restore_generated(case):
