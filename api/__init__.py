@@ -84,6 +84,7 @@ def create_app(test_config=None):
     from api import docs, health
     from api.auth.routes import OAuthError, clients_blp, oauth_error_response, users_blp
     from api.auth.routes import blp as auth_blp
+    from api.networking.routes import blp as networking_blp
     from api.organisations.routes import blp as organisations_blp
     from api.plugins import load_plugins
     from api.registrations.routes import blp as registrations_blp
@@ -95,7 +96,7 @@ def create_app(test_config=None):
     from api.tables.routes import kinds_blp
 
     api_blueprints = (auth_blp, users_blp, clients_blp, sessions_blp, tables_blp, seminars_blp, kinds_blp,
-                      organisations_blp, registrations_blp, participations_blp)
+                      organisations_blp, registrations_blp, participations_blp, networking_blp)
     app.register_error_handler(OAuthError, oauth_error_response)
     app.register_blueprint(health.blp)
     app.register_blueprint(docs.blp)

@@ -11,6 +11,8 @@ from importlib import resources
 
 from api.core import resource as services
 from api.core.permissions import ADMIN, Identity
+from api.networking import services as networking
+from api.networking.resource import meeting_requests, networking_settings
 from api.organisations.resource import organisations
 from api.registrations.resource import registrations
 from api.seminars.resource import seminars
@@ -19,6 +21,8 @@ from api.sessions.resource import sessions
 from api.tables.resource import tables
 
 DEMO_LOADER = Identity(sub="system:demo", roles=frozenset({ADMIN}))
+# The demo's few meetings are solved exactly well within this.
+DEMO_SCHEDULER_SECONDS = 0.5
 
 
 def read_demo_file():
@@ -43,7 +47,8 @@ def _body(item, *drop):
 def load_demo(data=None):
     """Create the demo resources; skip when the demo session is already there. Return counts by type."""
     data = data or read_demo_file()
-    counts = {"sessions": 0, "organisations": 0, "tables": 0, "seminars": 0, "registrations": 0}
+    counts = {"sessions": 0, "organisations": 0, "tables": 0, "seminars": 0, "registrations": 0,
+              "meeting_requests": 0, "networking_schedules": 0}
     if Session.objects(number__in=[s["number"] for s in data["sessions"]]).count():
         return counts
     ids = _Keys()
@@ -80,6 +85,7 @@ def load_demo(data=None):
     for item in data.get("registrations", []):
         _register(item, ids, parents[item["session"]])
         counts["registrations"] += 1
+    counts.update(_load_networking(data, ids, parents))
     for item in data["sessions"]:
         stored = parents[item["key"]]
         if stored["status"] != item["status"]:
@@ -100,3 +106,26 @@ def _register(item, ids, session):
     if stored["status"] != status:
         services.patch(registrations, stored, {"status": status}, DEMO_LOADER, expected_version=stored["version"],
                        parent=session)
+
+
+def _load_networking(data, ids, parents):
+    """Create the networking settings, the meeting requests (stepped to their status), then run and publish schedules."""
+    counts = {"meeting_requests": 0, "networking_schedules": 0}
+    for item in data.get("networking", []):
+        services.create(networking_settings, _body(item, "session"), DEMO_LOADER, parent=parents[item["session"]])
+    for item in data.get("meeting_requests", []):
+        session = parents[item["session"]]
+        body = {"from_organisation_id": ids[item["from"]], "to_organisation_id": ids[item["to"]],
+                "message": item.get("message", ""), "priority": item["priority"]}
+        stored = services.create(meeting_requests, body, DEMO_LOADER, parent=session)
+        if item["status"] != stored["status"]:
+            services.patch(meeting_requests, stored, {"status": item["status"]}, DEMO_LOADER,
+                           expected_version=stored["version"], parent=session)
+        counts["meeting_requests"] += 1
+    for item in data.get("networking_schedules", []):
+        session = parents[item["session"]]
+        schedule = networking.run_schedule(session, DEMO_LOADER, time_limit=DEMO_SCHEDULER_SECONDS)
+        if item.get("publish"):
+            networking.publish_schedule(str(session["_id"]), schedule["number"])
+        counts["networking_schedules"] += 1
+    return counts

@@ -108,6 +108,10 @@ class PreconditionRequired(ApiError):
         super().__init__(detail, **kw)
 
 
+class NotAcceptable(ApiError):
+    status = 406
+
+
 class UnsupportedMediaType(ApiError):
     status = 415
 

@@ -138,3 +138,12 @@ def test_demo_session_lists_its_confirmed_participants_publicly(client, admin, s
 
 def test_demo_session_is_concluded_after_taking_its_registrations(session):
     assert session["status"] == "concluded"
+
+
+def test_demo_has_a_published_networking_schedule_with_agendas(client, admin, session):
+    schedules = client.get(f"/api/v1/sessions/{session['id']}/networking/schedules", headers=admin).get_json()
+    assert [s["published"] for s in schedules] == [True]
+    meetings = client.get(f"/api/v1/sessions/{session['id']}/networking/schedules/1", headers=admin).get_json()["meetings"]
+    organisation_id = meetings[0]["organisation_ids"][0]
+    agenda = client.get(f"/api/v1/sessions/{session['id']}/networking/agenda/{organisation_id}", headers=admin)
+    assert agenda.get_json()["meetings"]

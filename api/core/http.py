@@ -4,7 +4,8 @@ import re
 
 from flask import current_app, request
 
-from api.errors import ApiError, MalformedJson, PreconditionFailed, PreconditionRequired, UnsupportedMediaType
+from api.errors import (ApiError, MalformedJson, NotAcceptable, PreconditionFailed, PreconditionRequired,
+                        UnsupportedMediaType)
 
 JSON = "application/json"
 MERGE_PATCH = "application/merge-patch+json"
@@ -52,6 +53,17 @@ def _has_lone_surrogate(value):
     except UnicodeEncodeError:
         return True
     return False
+
+
+def negotiate(*media_types):
+    """Return the media type among these (the first is the default) that the request's Accept prefers; else 406."""
+    accept = request.accept_mimetypes
+    if not accept:
+        return media_types[0]
+    best = accept.best_match(media_types)
+    if best is None:
+        raise NotAcceptable(f"This resource is available as {', '.join(media_types)}.")
+    return best
 
 
 def json_response(data, status=200, headers=None):

@@ -40,7 +40,7 @@ def existing(client, admin, create_session, create_organisation):
     credential = client.post("/api/v1/clients", json={"name": "CRM", "organisation_id": organisation["id"]},
                              headers=admin).get_json()
     return {"session_id": create_session()["id"], "organisation_id": organisation["id"], "user_id": user["id"],
-            "client_key": credential["id"], "version": 1}
+            "client_key": credential["id"], "version": 1, "number": 1}
 
 
 def snapshot(app):

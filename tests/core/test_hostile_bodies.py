@@ -52,6 +52,18 @@ def registration_body(world):
                                    "availability": [{"start": "14:00", "end": "16:00"}]}}
 
 
+def meeting_request_body(world):
+    # Each valid request names a pair not asked before (a repeated pair is a 409 duplicate).
+    sender, target = next(world["networking_pairs"])
+    return {"from_organisation_id": sender, "to_organisation_id": target, "message": "Incontriamoci", "priority": 2}
+
+
+def networking_settings_body(world):
+    return {"day": "2012-10-23", "start_time": "14:00", "end_time": "18:00", "slot_minutes": 20,
+            "breaks": [{"start": "16:00", "end": "16:20"}], "tables": 10, "max_meetings_per_participant": 8,
+            "max_open_requests_per_participant": 50}
+
+
 # collection rule -> (a valid new body, how to put a text into a body)
 RESOURCES = {
     "/api/v1/organisations": (lambda world: organisation_body(), lambda text: {"name": text}),
@@ -62,7 +74,13 @@ RESOURCES = {
     "/api/v1/sessions/<session_id>/seminars": (seminar_body, lambda text: {"room": text}),
     "/api/v1/sessions/<session_id>/registrations": (registration_body,
                                                      lambda text: {"networking_profile": {"offers": {"it": text}}}),
+    "/api/v1/sessions/<session_id>/networking/requests": (meeting_request_body, lambda text: {"message": text}),
+    # The session's one settings document: replaced at its own address (PUT), never created by POST.
+    "/api/v1/sessions/<session_id>/networking": (networking_settings_body, lambda text: {"room": text}),
 }
+# Actions that read no body at all: running the scheduler, publishing a schedule.
+BODILESS = re.compile(r"/networking/schedules(/<[^>]+>/publish)?$")
+NETWORKING_PARTICIPANTS = 16
 
 
 @dataclass
@@ -84,6 +102,8 @@ def classify(method, rule):
         return Endpoint(method, rule, "restore", item.rpartition("/")[0], item)
     if method == "POST" and rule in RESOURCES:
         return Endpoint(method, rule, "create", rule, None)
+    if method == "PUT" and rule in RESOURCES:
+        return Endpoint(method, rule, "put", rule, rule)
     parent, _, last = rule.rpartition("/")
     if method in ("PUT", "PATCH") and parent in RESOURCES and last.startswith("<"):
         return Endpoint(method, rule, method.lower(), parent, rule)
@@ -94,7 +114,8 @@ def discovered(app):
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith(API) and not rule.rule.startswith(EXCLUDED) and not rule.rule.endswith(BODILESS):
             for method in sorted(rule.methods & {"POST", "PUT", "PATCH"}):
-                yield method, rule.rule
+                if not (method == "POST" and BODILESS.search(rule.rule)):
+                    yield method, rule.rule
 
 
 def fill(rule, world):
@@ -127,6 +148,22 @@ def one_of_each(client, admin, org, session):
         response = client.post(fill(collection, ids), json=body, headers=admin)
         assert response.status_code == 201, response.get_json()
         ids[param] = response.get_json()["id"]
+    participants = []
+    for number in range(NETWORKING_PARTICIPANTS):
+        organisation = client.post("/api/v1/organisations", json=organisation_body(name=f"Partecipante {number}"),
+                                   headers=admin).get_json()["id"]
+        body = {**registration_body(ids), "organisation_id": organisation, "tables": [], "seminars": []}
+        assert client.post(fill("/api/v1/sessions/<session_id>/registrations", ids), json=body,
+                           headers=admin).status_code == 201
+        participants.append(organisation)
+    ids["networking_pairs"] = itertools.cycle(itertools.combinations(participants, 2))
+    settings = client.put(fill("/api/v1/sessions/<session_id>/networking", ids), json=networking_settings_body(ids),
+                          headers={**admin, "If-None-Match": "*"})
+    assert settings.status_code == 201, settings.get_json()
+    response = client.post(fill("/api/v1/sessions/<session_id>/networking/requests", ids),
+                           json=meeting_request_body(ids), headers=admin)
+    assert response.status_code == 201, response.get_json()
+    ids["request_id"] = response.get_json()["id"]
     return ids
 
 
@@ -171,6 +208,7 @@ class Harness:
         before = self.snapshot(endpoint)
         headers = dict(self.admin)
         if endpoint.action != "create":
+            # The ETag shown, not the bare version: live fields (a seminar's seats) put a digest in it.
             headers["If-Match"] = self.client.get(fill(endpoint.item, self.world), headers=self.admin).headers["ETag"]
         data = raw if raw is not None else json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass")
         content_type = "application/merge-patch+json" if endpoint.action == "patch" else "application/json"
@@ -290,10 +328,15 @@ def properties_of(spec, schema):
     return properties
 
 
+def input_schema(spec, endpoint):
+    """The JSON schema of the body that creates (or, for a resource PUT alone writes, replaces) the resource."""
+    operations = spec["paths"][openapi_path(endpoint.collection)]
+    return (operations.get("post") or operations["put"])["requestBody"]["content"]["application/json"]["schema"]
+
+
 def input_fields(spec, endpoint):
     """Return {field: JSON type} of the fields a client may send to this resource."""
-    path = openapi_path(endpoint.collection)
-    schema = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    schema = input_schema(spec, endpoint)
     return {name: json_type(prop) for name, prop in properties_of(spec, schema).items() if not prop.get("readOnly")}
 
 
@@ -467,7 +510,7 @@ def with_value(body, path, value):
 def test_dates_and_instants_out_of_range_are_refused(endpoints, harness, spec):
     tried = set()
     for endpoint in body_endpoints(endpoints):
-        schema = spec["paths"][openapi_path(endpoint.collection)]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        schema = input_schema(spec, endpoint)
         for path, kind in set(temporal_fields(spec, schema)):
             tried.add(path)
             for value in OUT_OF_RANGE[kind]:

@@ -23,6 +23,7 @@ from schemathesis.core.parameters import ParameterLocation
 from api.auth import tokens
 from api.core.fields import FIRST_YEAR, LAST_YEAR, LocalisedText
 from api.core import resource as services
+from api.networking.resource import networking_settings
 from api.plugins import registry
 from api.registrations.resource import STEPS
 from api.sessions.models import STATUSES
@@ -76,11 +77,16 @@ class Target:
 
     def __init__(self, case):
         segments = case.operation.path.removeprefix(API).split("/")
-        self.chain = [(RESOURCES[name], parameter.strip("{}"))
-                      for name, parameter in zip(segments[::2], segments[1::2])
-                      if name in RESOURCES and parameter.startswith("{")]
-        self.collection = RESOURCES.get(segments[-1]) if len(segments) % 2 else None
-        self.is_item = self.collection is None and bool(self.chain)
+        # A resource name followed by its id parameter; a nested collection may sit below a fixed segment
+        # (sessions/{session_id}/networking/requests/{request_id}).
+        self.chain, after = [], 0
+        for position, (name, parameter) in enumerate(zip(segments, segments[1:])):
+            if name in RESOURCES and parameter.startswith("{"):
+                self.chain.append((RESOURCES[name], parameter.strip("{}")))
+                after = position + 2
+        self.collection = RESOURCES.get(segments[-1])
+        # The item itself, or its history (revisions, a snapshot, restore); not another sub-path of it.
+        self.is_item = self.collection is None and bool(self.chain) and segments[after:after + 1] in ([], ["revisions"])
         self.resource = self.collection or (self.chain[-1][0] if self.is_item else None)
         self.method = case.method.upper()
         self.is_history = "revisions" in segments
@@ -112,18 +118,33 @@ class Realism:
                 else:
                     parent = found[-1]
             if "If-Match" in case.headers and stored is not None:
-                # The current ETag as this caller sees it: with a stale one every write is refused with 412,
-                # whatever else it says.
-                identity = self.world.identities()[self.role]
-                whole = target.resource.collection.find_one({"_id": stored["_id"]})
-                case.headers["If-Match"] = services.present_with_etag(target.resource, whole, identity)[1]
+                # The current ETag: with a stale one every write is refused with 412, whatever else it says.
+                case.headers["If-Match"] = self.etag(target.resource, stored)
+            if target.collection is RESOURCES["networking"] and target.method == "PUT" and parent is not None:
+                # The session's one settings document: replaced with its ETag (the demo session has them).
+                stored = self.world.find_settings(parent["_id"])
+                if stored is not None and (valid[ParameterLocation.HEADER] or "If-Match" in case.headers):
+                    case.headers.pop("If-None-Match", None)
+                    case.headers["If-Match"] = f'"{stored["version"]}"'
             if valid[ParameterLocation.QUERY] and case.query:
                 self.query(case)
+            if valid[ParameterLocation.QUERY] and case.operation.path.endswith("/suggestions") and parent is not None:
+                # Required (checked after the session, so the document cannot say it): a participant the caller
+                # acts for.
+                if case.query is None:
+                    case.query = {}
+                case.query["organisation_id"] = pick(self.participants(parent["_id"], acting=True),
+                                                     case.query.get("organisation_id"))
             writes = target.method in ("POST", "PUT", "PATCH") and not target.is_history
             if writes and target.resource is not None and valid[ParameterLocation.BODY] and isinstance(case.body, dict):
                 self.body(case, target, parent, stored)
             if valid[ParameterLocation.HEADER] and "Idempotency-Key" in case.headers:
                 self.idempotency_key(case)
+
+    def etag(self, resource, stored):
+        """The ETag this caller is shown: live fields (a seminar's seats) or a redaction put a digest in it."""
+        identity = self.world.identities()[self.role]
+        return services.present_with_etag(resource, self.world.find(resource, stored["_id"]), identity)[1]
 
     @staticmethod
     def restore_generated(case):
@@ -235,6 +256,8 @@ class Realism:
             return
         if target.method == "POST":
             stored = None
+        elif target.resource is RESOURCES["networking"]:
+            stored = self.world.find_settings(parent["_id"])
         elif stored is None:
             return
         if target.method == "PATCH":
@@ -485,6 +508,75 @@ class Realism:
                 if isinstance(slot, dict) and isinstance(slot.get("start"), str) and isinstance(slot.get("end"), str)
                 and slot["end"] <= slot["start"] else slot for slot in availability]
         return fixed
+
+    def participants(self, session_id, *, acting=False):
+        """The session's networking participants (those the caller acts for, with acting)."""
+        found = sorted(doc["organisation_id"] for doc in RESOURCES["registrations"].collection.find(
+            {"session_id": str(session_id), "deleted_at": None, "networking": True, "status": {"$ne": "cancelled"}},
+            {"organisation_id": 1}))
+        mine = [o for o in found if o in self.acting_for()] if acting else found
+        return mine or found
+
+    def repair_networking(self, state, *, parent, stored, patch):
+        """Settings on one of the session's days, in a window a slot fits, breaks left out when they do not fit."""
+        changes = {}
+        if not (isinstance(state.get("day"), str) and parent["starts_on"] <= state["day"] <= parent["ends_on"]):
+            changes["day"] = parent["starts_on"]
+        if not (isinstance(state.get("start_time"), str) and isinstance(state.get("end_time"), str)
+                and state["start_time"] < state["end_time"]):
+            changes.update(start_time="14:00", end_time="18:00")
+        window = {**state, **changes}
+        try:
+            networking_settings.check({**window, "slot_minutes": 5, "breaks": window.get("breaks") or []},
+                                      old=None, parent=parent)
+        except Exception:
+            changes["breaks"] = []
+        if not isinstance(state.get("slot_minutes"), int) or isinstance(state.get("slot_minutes"), bool) \
+                or not 5 <= state["slot_minutes"] <= 240:
+            return changes
+        try:
+            networking_settings.check({**window, **changes, "breaks": changes.get("breaks", window.get("breaks") or [])},
+                                      old=None, parent=parent)
+        except Exception:
+            changes.update(start_time="08:00", end_time="20:00", breaks=[])
+        return changes
+
+    def repair_requests(self, state, *, parent, stored, patch):
+        """A request between two participants of the session with no open request yet, by a side the caller acts for."""
+        from api.networking.resource import SIDE_FIELD, STEPS as REQUEST_STEPS
+        changes = {}
+        if stored is None:
+            mine = self.participants(parent["_id"], acting=True)
+            sender = state.get("from_organisation_id")
+            sender = sender if sender in mine else pick(mine, sender)
+            busy = {doc[side] for doc in RESOURCES["requests"].collection.find(
+                {"session_id": str(parent["_id"]), "deleted_at": None, "status": {"$in": ["pending", "accepted"]},
+                 "$or": [{"from_organisation_id": sender}, {"to_organisation_id": sender}]})
+                for side in ("from_organisation_id", "to_organisation_id")}
+            others = [o for o in self.participants(parent["_id"]) if o != sender and o not in busy] or \
+                [o for o in self.participants(parent["_id"]) if o != sender]
+            target = state.get("to_organisation_id")
+            target = target if target in others else pick(others, target)
+            changes.update({k: v for k, v in (("from_organisation_id", sender), ("to_organisation_id", target))
+                            if state.get(k) != v})
+            if state.get("status", "pending") != "pending":
+                changes["status"] = "pending"
+            return changes
+        stored = self.world.find(RESOURCES["requests"], stored["_id"])  # the whole document, not its summary
+        for name in ("from_organisation_id", "to_organisation_id"):
+            if state.get(name) != stored[name]:
+                changes[name] = stored[name]
+        acting = set(self.acting_for())
+        before = stored["status"]
+        allowed = sorted({before} | {after for after, side in REQUEST_STEPS[before].items()
+                                     if self.role == "admin" or stored[SIDE_FIELD[side]] in acting})
+        if state.get("status", "pending") not in allowed:
+            changes["status"] = pick(allowed, state.get("status"))
+        if self.role != "admin" and stored["from_organisation_id"] not in acting:
+            for name in ("message", "priority"):
+                if state.get(name) != stored.get(name):
+                    changes[name] = stored.get(name)
+        return changes
 
     def repair_users(self, state, *, parent, stored, patch):
         changes = {}

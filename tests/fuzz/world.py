@@ -6,6 +6,7 @@ from api.auth.bootstrap import create_partner_client
 from api.auth.resource import clients, users
 from api.core import resource as services
 from api.core.permissions import ADMIN, PARTNER, Identity
+from api.networking.resource import meeting_requests, networking_settings
 from api.demo import DEMO_LOADER, load_demo
 from api.extensions import connect_database
 from api.organisations.resource import organisations
@@ -28,7 +29,7 @@ SUMMARY = {name: 1 for name in ("version", "session_id", "kind", "attributes", "
                                  "starts_on", "ends_on", "deleted_at", "organisation_id")}
 # Collection segment of a path → the resource it names.
 RESOURCES = {resource.name: resource for resource in (sessions, organisations, tables, seminars, registrations, users,
-                                                     clients)}
+                                                     clients, meeting_requests, networking_settings)}
 # The demo session has concluded: registrations are made in this next one, open for them, with a small programme.
 OPEN_SESSION = {
     "number": 22, "title": {"it": "XXII Sessione della Task Force italo-russa", "ru": "XXII сессия Рабочей группы"},
@@ -90,6 +91,10 @@ class World:
         except (InvalidId, TypeError):
             return None
         return resource.collection.find_one({"_id": object_id, **query}, SUMMARY if summary else None)
+
+    def find_settings(self, session_id):
+        """The session's stored networking settings, or None."""
+        return networking_settings.collection.find_one({"session_id": str(session_id), "deleted_at": None})
 
     def items_of(self, resource, **query):
         return [str(doc["_id"]) for doc in resource.collection.find({"deleted_at": None, **query}, {"_id": 1}).sort("_id")]

@@ -1,0 +1,1 @@
+"""Networking Open Space: meeting requests, the scheduler, agendas."""
