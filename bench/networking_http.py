@@ -22,6 +22,7 @@ from api.networking.resource import networking_settings
 from api.organisations.models import Organisation
 from api.registrations.models import Registration
 from api.sessions.resource import sessions
+from bench.accounts import admin_headers
 from bench.networking import generate_instance
 
 SLOTS, START, SLOT_MINUTES, TABLES = 16, 9 * 60, 30, 150
@@ -86,21 +87,20 @@ def main():
     args = parser.parse_args()
     app = create_app({"TESTING": True, "EMBEDDED_DB": ":memory:", "RATE_LIMIT": ""})
     with app.app_context():
-        from api.auth.tokens import issue_access_token
         session = build(args.participants, args.requests, args.seed)
-        token = issue_access_token(BUILDER)
+    headers = admin_headers(app)
     client = app.test_client()
     url = f"/api/v1/sessions/{session['_id']}/networking/schedules"
     walls = []
     for run in range(args.runs):
         started = time.perf_counter()
-        response = client.post(url, headers={"Authorization": f"Bearer {token}"})
+        response = client.post(url, headers=headers)
         walls.append(time.perf_counter() - started)
         assert response.status_code == 201, response.get_data(as_text=True)[:500]
         stats = response.get_json()["stats"]
         if run == 0:
             # Publish the first: later runs then keep its slots (previous), as a re-run after late changes does.
-            client.post(f"{url}/{response.get_json()['number']}/publish", headers={"Authorization": f"Bearer {token}"})
+            client.post(f"{url}/{response.get_json()['number']}/publish", headers=headers)
         print(f"run {run + 1}: {walls[-1]:.2f} s  scheduled {stats['scheduled']}/{stats['accepted']}  "
               f"score {stats['score']}  bound {stats['upper_bound']}  moved {stats['moved']}")
     print(f"POST …/networking/schedules, {args.participants} participants, {args.requests} accepted requests, "

@@ -65,8 +65,7 @@ def measure(store, count, repeat, db):
     import psutil
 
     from api import create_app
-    from api.auth.tokens import issue_access_token
-    from api.core.permissions import Identity
+    from bench.accounts import admin_headers
 
     cold_start = None
     if store == "mongomock":
@@ -78,10 +77,7 @@ def measure(store, count, repeat, db):
         app = create_app(config(db))
         cold_start = time.perf_counter() - started
     client = app.test_client()
-    with app.app_context():
-        admin = issue_access_token(Identity(sub="user:bench", roles=frozenset({"admin"}), organisation_id=None,
-                                            scopes=frozenset({"read", "write"})))
-    headers = {"Authorization": f"Bearer {admin}"}
+    headers = admin_headers(app)
     page = client.get("/api/v1/organisations?page_size=100&sort=name").get_json()
     ids = [item["id"] for item in page]
     session = client.get("/api/v1/sessions").get_json()[0]["id"]
@@ -90,7 +86,7 @@ def measure(store, count, repeat, db):
     def patch(number):
         target = ids[number % len(ids)]
         if target not in etags:
-            etags[target] = client.get(f"/api/v1/organisations/{target}").headers["ETag"]
+            etags[target] = client.get(f"/api/v1/organisations/{target}", headers=headers).headers["ETag"]
         response = client.patch(f"/api/v1/organisations/{target}", json={"city": f"Ancona {number}"},
                                 headers={**headers, "If-Match": etags[target],
                                          "Content-Type": "application/merge-patch+json"})

@@ -43,6 +43,7 @@ class StoreFileFailed(ConnectionFailure):
 def lock_file(path):
     """Hold an exclusive lock on path + '.lock' for the life of the process; refuse if another holds it."""
     lock_path = f"{path}.lock"
+    Path(path).parent.mkdir(parents=True, exist_ok=True)  # a fresh clone has no instance folder yet
     handle = open(lock_path, "a+")  # noqa: SIM115 - held open: closing it releases the lock
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -61,7 +62,6 @@ def lock_file(path):
 
 
 def connect(path, synchronous="NORMAL"):
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
     connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute(f"PRAGMA synchronous={synchronous}")

@@ -158,3 +158,11 @@ def test_a_write_the_file_cannot_take_answers_503_and_nothing_is_served_until_a_
     assert client.get("/api/v1/organisations").status_code == 503  # the unwritten change is never shown
     restarted = make_app(EMBEDDED_DB=db).test_client()
     assert restarted.get("/api/v1/organisations").get_json() == []
+
+
+def test_a_store_file_in_a_folder_not_yet_made_is_created_with_it(make_app, admin, tmp_path):
+    db = str(tmp_path / "instance" / "taskforce.db")  # as in a fresh clone, where instance/ does not exist yet
+
+    client = make_app(EMBEDDED_DB=db).test_client()
+
+    assert client.post("/api/v1/organisations", json=organisation_body(), headers=admin).status_code == 201
