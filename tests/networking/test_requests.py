@@ -132,6 +132,14 @@ def test_an_impossible_step_is_422(client, admin, asked, world):
     assert "status" in response.get_json()["errors"]
 
 
+def test_an_impossible_step_by_a_partner_is_422(client, asked, partner, world):
+    meeting_request = asked(world.own, world.russian)
+    withdrawn = patch(client, meeting_request, partner.headers, status="withdrawn").get_json()
+    response = patch(client, withdrawn, partner.headers, status="accepted")
+    assert response.status_code == 422
+    assert "status" in response.get_json()["errors"]
+
+
 def test_changing_a_side_is_422(client, admin, asked, world):
     meeting_request = asked(world.own, world.russian)
     response = patch(client, meeting_request, admin, to_organisation_id=world.stranger)
