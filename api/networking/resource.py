@@ -1,13 +1,12 @@
 """Networking settings and meeting requests as versioned resources nested in sessions."""
-from api.core.permissions import Policy
 from api.core.resource import Resource
 from api.errors import Conflict, Forbidden, ValidationFailed
 from api.networking.models import OPEN_STATUSES, MeetingRequest, NetworkingSettings
 from api.networking.schemas import DEFAULT_OPEN_REQUESTS, MeetingRequestQueryArgsSchema, MeetingRequestSchema, \
     NetworkingSettingsSchema
 from api.networking.slots import minutes, slot_times
+from api.organisations.policies import PartnerOwnedPolicy, represented_organisations
 from api.registrations.models import Registration
-from api.registrations.resource import represented_organisations
 from api.sessions.resource import sessions
 
 TARGET, REQUESTER = "target", "requester"
@@ -57,37 +56,10 @@ class NetworkingSettingsResource(Resource):
             raise ValidationFailed(errors)
 
 
-class MeetingRequestPolicy(Policy):
+class MeetingRequestPolicy(PartnerOwnedPolicy):
     """Private to staff and to the partners acting for either side; each status step belongs to one side."""
 
-    anonymous_reads = False
-
-    def can_list(self, identity, parent=None):
-        return identity.is_staff or identity.is_partner
-
-    def visible_query(self, identity, parent=None):
-        if identity.is_staff:
-            return {}
-        mine = represented_organisations(identity)
-        return {"$or": [{"from_organisation_id": {"$in": mine}}, {"to_organisation_id": {"$in": mine}}]}
-
-    def can_see(self, identity, state, parent=None):
-        if identity.is_staff:
-            return True
-        mine = represented_organisations(identity)
-        return state.get("from_organisation_id") in mine or state.get("to_organisation_id") in mine
-
-    def can_create(self, identity, parent=None):
-        return identity.is_staff or bool(represented_organisations(identity))
-
-    def can_modify(self, identity, state, parent=None):
-        return self.can_see(identity, state, parent)
-
-    def can_delete(self, identity, state, parent=None):
-        return identity.is_staff
-
-    def can_see_history(self, identity, state, parent=None):
-        return self.can_see(identity, state, parent)
+    owner_fields = ("from_organisation_id", "to_organisation_id")
 
     def check_new_state(self, identity, new, old, parent=None):
         if identity.is_staff:

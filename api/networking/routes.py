@@ -17,7 +17,7 @@ from api.networking import services
 from api.networking.resource import meeting_requests, networking_settings
 from api.networking.schemas import NetworkingAgendaSchema, NetworkingGridSchema, NetworkingSettingsSchema, NetworkingScheduleSchema, \
     NetworkingScheduleSummarySchema, SuggestionArgsSchema, SuggestionSchema
-from api.registrations.resource import represented_organisations
+from api.organisations.policies import represented_organisations
 from api.sessions.resource import sessions
 
 CSV = "text/csv"

@@ -1,11 +1,10 @@
 """Registrations as a versioned resource nested in sessions: who may register whom, status steps, seats."""
 from bson import ObjectId
 
-from api.core.permissions import Policy
 from api.core.resource import CACHED_REPRESENTATION, Resource
 from api.errors import Conflict, Forbidden, ValidationFailed
 from api.organisations.fields import organisation_exists
-from api.organisations.models import Organisation
+from api.organisations.policies import PartnerOwnedPolicy
 from api.registrations import services
 from api.registrations.models import Registration
 from api.registrations.schemas import RegistrationQueryArgsSchema, RegistrationSchema
@@ -26,52 +25,15 @@ HOLDS_PLACES = ("pending", "confirmed", "waitlisted")
 CHOICES = ("delegates", "tables", "seminars", "networking", "networking_profile")
 
 
-def represented_organisations(identity):
-    """Ids of the organisations a partner acts for: its own and those it manages."""
-    own = identity.organisation_id
-    if not identity.is_partner or not own or not ObjectId.is_valid(own):
-        return []
-    managed = Organisation._get_collection().find({"managed_by": own, "deleted_at": None}, {"_id": 1})
-    return [own, *(str(doc["_id"]) for doc in managed)]
-
-
-def _acts_for(identity, organisation_id):
-    return organisation_id in represented_organisations(identity)
-
-
-class RegistrationPolicy(Policy):
+class RegistrationPolicy(PartnerOwnedPolicy):
     """Private to staff and to the partner acting for the organisation; nobody else sees them at all."""
 
-    anonymous_reads = False
-
-    def can_list(self, identity, parent=None):
-        return identity.is_staff or identity.is_partner
-
-    def visible_query(self, identity, parent=None):
-        if identity.is_staff:
-            return {}
-        return {"organisation_id": {"$in": represented_organisations(identity)}}
-
-    def can_see(self, identity, state, parent=None):
-        return identity.is_staff or _acts_for(identity, state.get("organisation_id"))
-
-    def can_create(self, identity, parent=None):
-        return identity.is_staff or bool(represented_organisations(identity))
-
-    def can_modify(self, identity, state, parent=None):
-        return self.can_see(identity, state, parent)
-
-    def can_delete(self, identity, state, parent=None):
-        # Deleting erases a participation from the organisation's memory across editions: partners cancel.
-        return identity.is_staff
-
-    def can_see_history(self, identity, state, parent=None):
-        return self.can_see(identity, state, parent)
+    owner_fields = ("organisation_id",)
 
     def check_new_state(self, identity, new, old, parent=None):
         if identity.is_staff:
             return
-        if not _acts_for(identity, new["organisation_id"]):
+        if not self.acts_for(identity, new):
             raise Forbidden("A partner registers only its own organisation and the organisations it manages.")
         before = old["status"] if old else None
         if new["status"] != before and STEPS[before].get(new["status"]) == "staff":

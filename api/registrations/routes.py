@@ -10,7 +10,8 @@ from api.core.routes import PAGINATION_HEADERS, WRITE_SECURITY, pagination_heade
 from api.core.schemas import PageArgsSchema
 from api.organisations.resource import organisations
 from api.registrations import services
-from api.registrations.resource import registrations, represented_organisations
+from api.organisations.policies import represented_organisations
+from api.registrations.resource import registrations
 from api.registrations.schemas import ParticipationSchema
 
 blp = Blueprint("registrations", __name__, url_prefix="/api/v1/sessions/<session_id>/registrations",
