@@ -7,6 +7,7 @@ from api.auth import tokens
 from api.auth.models import Client, User
 from api.auth.passwords import hash_secret
 from api.auth.schemas import ClientQueryArgsSchema, ClientSchema, UserCreateSchema, UserQueryArgsSchema, UserSchema
+from api.core import resource as services
 from api.core.permissions import PARTNER, AdminOnlyPolicy
 from api.core.resource import Resource
 from api.errors import Conflict, ValidationFailed
@@ -104,10 +105,8 @@ class ClientResource(Resource):
 
     def prepare(self, state, *, old, parent):
         if old is None:
-            secret = secrets.token_urlsafe(32)
             state["client_id"] = "tf_" + secrets.token_hex(8)
-            state["secret_hash"] = hash_secret(secret)
-            state["client_secret"] = secret
+            state.update(_new_secret())
         else:
             state["client_id"] = old["client_id"]
             state["secret_hash"] = old["secret_hash"]
@@ -129,5 +128,20 @@ class ClientResource(Resource):
         return f"client:{stored['client_id']}"
 
 
+def _new_secret():
+    """A fresh client secret (`client_secret`, shown once) and its stored hash (`secret_hash`)."""
+    secret = secrets.token_urlsafe(32)
+    return {"client_secret": secret, "secret_hash": hash_secret(secret)}
+
+
 users = UserResource()
 clients = ClientResource()
+
+
+def rotate_client_secret(stored, identity, *, expected_version):
+    """Give a client a new secret as a new version; the secret is shown once, in the returned document."""
+    fresh = _new_secret()
+    # The hash changes, so the client's security stamp rotates (after_write): tokens of the old secret end.
+    return services.store_server_fields(clients, stored, identity, {"secret_hash": fresh["secret_hash"]},
+                                        expected_version=expected_version, reason="secret rotated",
+                                        shown_once={"client_secret": fresh["client_secret"]})

@@ -12,15 +12,15 @@ from flask_smorest import Blueprint
 from api.auth import tokens
 from api.auth.models import Client, User
 from api.auth.passwords import verify_secret
-from api.auth.resource import clients, users
+from api.auth.resource import clients, rotate_client_secret, users
 from api.auth.schemas import (GRANTS, SCOPE_MAX_LENGTH, SCOPE_PATTERN, JwksSchema, MeSchema, OAuthErrorSchema,
                               RevokeRequestSchema, TokenResponseSchema)
 from api.core import ratelimit
 from api.core import resource as services
 from api.core.documents import utcnow
-from api.core.http import JSON, empty_response, json_response, read_json_body
+from api.core.http import JSON, empty_response, evaluate_preconditions, json_response, read_json_body
 from api.core.permissions import PARTNER, Identity, current_identity, refuse
-from api.core.routes import problems, register_resource
+from api.core.routes import ETAG_HEADER, IF_MATCH, WRITE_SECURITY, problems, register_resource
 from api.errors import ApiError, Unauthorized
 
 FORM = "application/x-www-form-urlencoded"
@@ -56,6 +56,31 @@ def register_revoke_tokens(blp, resource, operation_id):
 
 register_revoke_tokens(users_blp, users, "revokeUserTokens")
 register_revoke_tokens(clients_blp, clients, "revokeClientCredentialTokens")
+
+NO_STORE_HEADER = {"Cache-Control": {"description": "`no-store`: the response carries a secret.",
+                                     "schema": {"type": "string"}}}
+
+
+@clients_blp.route(f"/<{clients.path_param}>/rotate-secret", endpoint="clients_rotate_secret")
+class RotateClientSecret(MethodView):
+    @clients_blp.doc(summary="Give a client credential a new secret", parameters=[IF_MATCH], security=WRITE_SECURITY,
+                     operationId="rotateClientCredentialSecret",
+                     description="Stores a new secret as a new version (its revision names no secret, `reason` is "
+                                 "`secret rotated`). The old secret answers `invalid_client` from now on and every "
+                                 "token issued so far stops working at once.")
+    @clients_blp.alt_response(200, schema=clients.schema, success=True, headers={**ETAG_HEADER, **NO_STORE_HEADER},
+                              description="The client credential with its new `client_secret`, shown this once.")
+    @problems(clients_blp, 401, 403, 404, 412, 428)
+    def post(self, **path):
+        identity = _require_caller()
+        # As for revoke-tokens: whoever may create credentials administers them; others learn nothing of ids.
+        if not clients.policy.can_create(identity):
+            refuse(identity)
+        stored = services.find_stored(clients, path[clients.path_param])
+        evaluate_preconditions(services.present_with_etag(clients, stored, identity)[1])
+        rotated = rotate_client_secret(stored, identity, expected_version=stored["version"])
+        representation, etag = services.present_with_etag(clients, rotated, identity)
+        return json_response(representation, 200, {"ETag": etag, **NO_STORE})
 
 TOKEN_REQUEST = {"oneOf": list(GRANTS.values()), "discriminator": {"propertyName": "grant_type", "mapping": {
     grant: f"#/components/schemas/{schema.__name__.removesuffix('Schema')}" for grant, schema in GRANTS.items()}}}

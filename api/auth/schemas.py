@@ -39,7 +39,8 @@ class UserQueryArgsSchema(ListArgsSchema):
 class ClientSchema(VersionedSchema):
     client_id = fields.String(dump_only=True, metadata={"example": "tf_3f9a1c2b7d4e8f60", "maxLength": 64})
     client_secret = fields.String(dump_only=True, metadata={
-        "description": "Only in the response that creates the credential: store it, it is never shown again.",
+        "description": "Only in the response that creates the credential or rotates its secret (`…/rotate-secret`): "
+                       "store it, it is never shown again.",
         "maxLength": 128})
     name = Text(required=True, min_length=1, max_length=200, metadata={"example": "Marche Export CRM"})
     organisation_id = ObjectIdString(required=True)

@@ -428,9 +428,10 @@ def _created_earlier(resource, reserved_id):
     return stored
 
 
-def _write(resource, old, new_state, identity, action, *, expected_version, parent=None, deleted=False):
+def _write(resource, old, new_state, identity, action, *, expected_version, parent=None, deleted=False, reason=None):
     """Compare-and-set the new state over the version the caller saw, record the revision, tell the resource."""
-    new = _store(resource, old, new_state, identity, action, expected_version=expected_version, deleted=deleted)
+    new = _store(resource, old, new_state, identity, action, expected_version=expected_version, deleted=deleted,
+                 reason=reason)
     resource.after_write(action, new, old, parent)
     return new
 
@@ -547,6 +548,20 @@ def _changes_nothing(resource, stored, state):
 def _state_of(resource, stored):
     """The part of a stored document a write replaces: all but the storage fields and the parent's id."""
     return {k: v for k, v in stored.items() if k not in STORAGE_META and k != SHOWN_ONCE and k != resource.parent_field}
+
+
+def store_server_fields(resource, stored, identity, values, *, expected_version, reason, shown_once=None, parent=None):
+    """Store new values of fields only the server sets (a client's secret hash) as a new version.
+
+    The revision's change compares representations, which never carry such fields (a hash, a secret), so it
+    may be empty: `reason` says what changed. `shown_once` values go out in this response only, never stored.
+    """
+    _prepare_change(resource, stored, identity, parent)
+    new = _write(resource, stored, {**_state_of(resource, stored), **values}, identity, "updated",
+                 expected_version=expected_version, parent=parent, reason=reason)
+    if shown_once:
+        new[SHOWN_ONCE] = shown_once
+    return new
 
 
 def delete(resource, stored, identity, *, expected_version, parent=None):

@@ -95,8 +95,9 @@ class RevisionSchema(BaseSchema):
         "description": "Subject of the caller (`user:<id>` or `client:<client_id>`), or `system` for a version the "
                        "server made itself (see `reason`).", "maxLength": 100})
     reason = fields.String(metadata={
-        "description": "Present on a version the server made itself: `kind upgrade` when a table's attributes were "
-                       "brought to its kind's newer version.", "example": "kind upgrade", "maxLength": 100})
+        "description": "Why, where the change cannot show it: `kind upgrade` on a version the server made itself "
+                       "when a table's attributes were brought to its kind's newer version; `secret rotated` when a "
+                       "client credential got a new secret (never shown in a revision).", "example": "kind upgrade", "maxLength": 100})
     change = fields.Dict(keys=fields.String(), values=fields.Dict(metadata={"maxProperties": 2}),
                          metadata={"description": "Changed fields: `{field: {old, new}}`.", "maxProperties": 100,
                                    "example": {"city": {"old": "Ancona", "new": "Pesaro"}}})

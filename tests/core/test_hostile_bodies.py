@@ -77,8 +77,9 @@ RESOURCES = {
     # The session's one settings document: replaced at its own address (PUT), never created by POST.
     "/api/v1/sessions/<session_id>/networking": (networking_settings_body, lambda text: {"room": text}),
 }
-# Actions that read no body at all: running the scheduler, publishing a schedule, ending an account's tokens.
-BODILESS = re.compile(r"(/networking/schedules(/<[^>]+>/publish)?|/revoke-tokens)$")
+# Actions that read no body at all: running the scheduler, publishing a schedule, ending an account's tokens,
+# rotating a client's secret.
+BODILESS = re.compile(r"(/networking/schedules(/<[^>]+>/publish)?|/revoke-tokens|/rotate-secret)$")
 NETWORKING_PARTICIPANTS = 16
 
 
