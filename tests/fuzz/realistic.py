@@ -85,8 +85,10 @@ class Target:
                 self.chain.append((RESOURCES[name], parameter.strip("{}")))
                 after = position + 2
         self.collection = RESOURCES.get(segments[-1])
-        # The item itself, or its history (revisions, a snapshot, restore); not another sub-path of it.
-        self.is_item = self.collection is None and bool(self.chain) and segments[after:after + 1] in ([], ["revisions"])
+        # The item itself, its history (revisions, a snapshot, restore) or an action on it that needs its ETag
+        # (rotating a client's secret); not another sub-path of it.
+        self.is_item = self.collection is None and bool(self.chain) and segments[after:after + 1] in (
+            [], ["revisions"], ["rotate-secret"])
         self.resource = self.collection or (self.chain[-1][0] if self.is_item else None)
         self.method = case.method.upper()
         self.is_history = "revisions" in segments
