@@ -21,9 +21,10 @@ CONFIG = {
     # the contract keeps readable and use_after_free would take for the deleted resource itself.
     "phases": {"stateful": {"max-steps": STATEFUL_STEPS, "inference": {"algorithms": []}}},
     "operations": [{
-        # The writes of versioned resources require If-Match: the contract answers its absence with 428
-        # Precondition Required (RFC 6585 §3, the status made for it), besides schemathesis' usual statuses.
-        "include-operation-id-regex": "^(replace|update|delete|restore)[A-Z]",
+        # The writes of versioned resources (and rotating a client's secret) require If-Match: the contract
+        # answers its absence with 428 Precondition Required (RFC 6585 §3, the status made for it), besides
+        # schemathesis' usual statuses.
+        "include-operation-id-regex": "^(replace|update|delete|restore|rotate)[A-Z]",
         "checks": {"missing_required_header": {"expected-statuses": ["400", "401", "403", "406", "415", "422", "428"]}},
     }],
 }
