@@ -46,6 +46,25 @@ def cheap_hashing(monkeypatch):
     monkeypatch.setattr(passwords, "_DUMMY_HASH", CHEAP_HASHER.hash("no account has this password"))
 
 
+def send_together(app, senders):
+    """Send each request from its own thread and test client, released at once; return the responses in order."""
+    start = threading.Barrier(len(senders))
+    responses = [None] * len(senders)
+
+    def worker(position, send):
+        client = app.test_client()
+        start.wait(timeout=10)
+        responses[position] = send(client)
+
+    threads = [threading.Thread(target=worker, args=(i, send)) for i, send in enumerate(senders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert all(response is not None for response in responses), "a request did not finish"
+    return responses
+
+
 @pytest.fixture
 def writers_meet_after_check(monkeypatch):
     """Hold each organisation writer after it has read the resource and checked If-Match until another has

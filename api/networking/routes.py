@@ -199,11 +199,15 @@ class Schedules(MethodView):
             schedule = services.run_schedule(session, identity, reserved_id=reserved_id)
             location = url_for("networking.networking_schedule", session_id=str(session["_id"]),
                                number=schedule["number"])
-            published = services.published_schedule(str(session["_id"]))
-            body = NetworkingScheduleSchema().dump(services.present_schedule(schedule, published and published["number"]))
-            return json_response(body, 201, {"Location": location})
+            return json_response(_schedule_body(schedule), 201, {"Location": location})
 
         return run_idempotent(identity, handler)
+
+
+def _schedule_body(schedule):
+    """The JSON of a schedule, saying whether it is the session's published one."""
+    published = services.published_schedule(schedule["session_id"])
+    return NetworkingScheduleSchema().dump(services.present_schedule(schedule, published and published["number"]))
 
 
 def _schedule(session_id, number):
@@ -224,8 +228,7 @@ class ScheduleByNumber(MethodView):
         media_type = negotiate(JSON, CSV)
         if media_type == CSV:
             return _text(services.schedule_csv(schedule), CSV, f"schedule-{number}.csv")
-        published = services.published_schedule(schedule["session_id"])
-        return json_response(NetworkingScheduleSchema().dump(services.present_schedule(schedule, published and published["number"])))
+        return json_response(_schedule_body(schedule))
 
 
 @blp.route("/schedules/<int(min=1, max=1000000):number>/grid", endpoint="networking_schedule_grid")

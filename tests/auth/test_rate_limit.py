@@ -283,25 +283,27 @@ def clock(monkeypatch):
     return advance
 
 
-def test_the_owner_locked_out_by_a_stranger_gets_in_as_soon_as_the_window_ends(make_app, clock):
-    app = make_app(TOKEN_RATE_LIMIT="3/minute", ADMIN_EMAIL=KNOWN, ADMIN_PASSWORD=PASSWORD)
-    client = app.test_client()
+@pytest.fixture
+def owner_locked_out(make_app, clock):
+    """A stranger spends the owner's budget from other addresses; return the client and the owner's 429."""
+    client = make_app(TOKEN_RATE_LIMIT="3/minute", ADMIN_EMAIL=KNOWN, ADMIN_PASSWORD=PASSWORD).test_client()
     for n in range(3):
         guess(client, f"10.0.7.{n}", username=KNOWN)
     locked_out = attempt(client, KNOWN, ip="192.0.2.1", password=PASSWORD)
     assert locked_out.status_code == 429
+    return client, locked_out
+
+
+def test_the_owner_locked_out_by_a_stranger_gets_in_as_soon_as_the_window_ends(owner_locked_out, clock):
+    client, locked_out = owner_locked_out
 
     clock(int(locked_out.headers["Retry-After"]))
 
     assert attempt(client, KNOWN, ip="192.0.2.1", password=PASSWORD).status_code == 200
 
 
-def test_the_owner_is_still_held_off_a_second_before_the_window_ends(make_app, clock):
-    app = make_app(TOKEN_RATE_LIMIT="3/minute", ADMIN_EMAIL=KNOWN, ADMIN_PASSWORD=PASSWORD)
-    client = app.test_client()
-    for n in range(3):
-        guess(client, f"10.0.8.{n}", username=KNOWN)
-    locked_out = attempt(client, KNOWN, ip="192.0.2.1", password=PASSWORD)
+def test_the_owner_is_still_held_off_a_second_before_the_window_ends(owner_locked_out, clock):
+    client, locked_out = owner_locked_out
 
     clock(int(locked_out.headers["Retry-After"]) - 1)
 

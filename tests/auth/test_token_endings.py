@@ -32,23 +32,23 @@ def change(client, admin):
 
 
 @pytest.fixture
-def delete_then_restore(client, admin):
-    """Delete a resource as admin, then restore the version it had; return the restored representation."""
-    def run(collection, account):
-        url = f"/api/v1/{collection}/{account['id']}"
-        assert client.delete(url, headers={**admin, "If-Match": etag(account)}).status_code == 204
-        restored = client.post(f"{url}/revisions/{account['version']}/restore",
-                               headers={**admin, "If-Match": f'"{account["version"] + 1}"'})
-        assert restored.status_code == 200, restored.get_json()
-        return restored.get_json()
+def delete(client, admin):
+    """Delete a resource as admin."""
+    def run(collection, resource):
+        url = f"/api/v1/{collection}/{resource['id']}"
+        assert client.delete(url, headers={**admin, "If-Match": etag(resource)}).status_code == 204
     return run
 
 
 @pytest.fixture
-def delete(client, admin):
-    def run(collection, resource):
-        url = f"/api/v1/{collection}/{resource['id']}"
-        assert client.delete(url, headers={**admin, "If-Match": etag(resource)}).status_code == 204
+def delete_then_restore(client, admin, delete):
+    """Delete a resource as admin, then restore the version it had; return the restored representation."""
+    def run(collection, account):
+        delete(collection, account)
+        restored = client.post(f"/api/v1/{collection}/{account['id']}/revisions/{account['version']}/restore",
+                               headers={**admin, "If-Match": f'"{account["version"] + 1}"'})
+        assert restored.status_code == 200, restored.get_json()
+        return restored.get_json()
     return run
 
 

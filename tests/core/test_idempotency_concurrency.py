@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from tests.conftest import etag, organisation_body
+from tests.conftest import etag, organisation_body, send_together
 
 ORGS = "/api/v1/organisations"
 THREADS = 8
@@ -19,25 +19,6 @@ def list_total(client, headers):
     response = client.get(ORGS, headers=headers)
     assert response.status_code == 200
     return json.loads(response.headers["X-Pagination"])["total"]
-
-
-def send_together(app, count, send):
-    """Start `count` threads, each with its own test client, released at once by a barrier; return responses."""
-    start = threading.Barrier(count)
-    responses = [None] * count
-
-    def worker(position):
-        client = app.test_client()
-        start.wait(timeout=10)
-        responses[position] = send(client)
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert all(response is not None for response in responses), "a request did not finish"
-    return responses
 
 
 @pytest.fixture
@@ -71,20 +52,20 @@ def assert_one_creation(responses, client, admin):
 
 @pytest.mark.parametrize("attempt", range(5))
 def test_concurrent_retries_with_one_key_create_exactly_one_resource(app, client, admin, attempt):
-    responses = send_together(app, THREADS, lambda c: post_with_key(c, admin, f"race-{attempt}"))
+    responses = send_together(app, [lambda c: post_with_key(c, admin, f"race-{attempt}")] * THREADS)
 
     assert_one_creation(responses, client, admin)
 
 
 def test_retries_that_claim_the_key_at_the_same_moment_create_exactly_one_resource(app, client, admin,
                                                                                    contended_key):
-    responses = send_together(app, THREADS, lambda c: post_with_key(c, admin, "claimed-together"))
+    responses = send_together(app, [lambda c: post_with_key(c, admin, "claimed-together")] * THREADS)
 
     assert_one_creation(responses, client, admin)
 
 
 def test_concurrent_retries_are_each_answered_201_or_409_never_an_error(app, admin):
-    responses = send_together(app, THREADS, lambda c: post_with_key(c, admin, "race"))
+    responses = send_together(app, [lambda c: post_with_key(c, admin, "race")] * THREADS)
 
     assert {r.status_code for r in responses} <= {201, 409}
     for response in responses:
@@ -94,7 +75,7 @@ def test_concurrent_retries_are_each_answered_201_or_409_never_an_error(app, adm
 
 
 def test_concurrent_creates_with_different_keys_each_create_one(app, client, admin):
-    responses = send_together(app, THREADS, lambda c: post_with_key(c, admin, f"key-{threading.get_ident()}"))
+    responses = send_together(app, [lambda c: post_with_key(c, admin, f"key-{threading.get_ident()}")] * THREADS)
 
     assert [r.status_code for r in responses] == [201] * THREADS
     assert len({r.get_json()["id"] for r in responses}) == THREADS

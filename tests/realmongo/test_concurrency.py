@@ -1,33 +1,13 @@
 """On a real MongoDB, the server alone decides races: compare-and-set writes and Idempotency-Keys."""
 import json
-import threading
 
 import pytest
 
-from tests.conftest import organisation_body
+from tests.conftest import organisation_body, send_together
 
 pytestmark = pytest.mark.realmongo
 
 ORGS = "/api/v1/organisations"
-
-
-def race(app, requests):
-    """Send the requests at the same moment, each from its own thread and test client; return the responses."""
-    start = threading.Barrier(len(requests))
-    responses = [None] * len(requests)
-
-    def worker(position, send):
-        client = app.test_client()
-        start.wait(timeout=10)
-        responses[position] = send(client)
-
-    threads = [threading.Thread(target=worker, args=(i, send)) for i, send in enumerate(requests)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert all(response is not None for response in responses)
-    return responses
 
 
 def patch_city(url, headers, version, city):
@@ -43,7 +23,8 @@ def test_of_two_writers_with_the_same_if_match_exactly_one_wins(real_app, real_c
         org = real_client.post(ORGS, json=organisation_body(), headers=real_admin).get_json()
         url = f"{ORGS}/{org['id']}"
 
-        responses = race(real_app, [patch_city(url, real_admin, 1, "Pesaro"), patch_city(url, real_admin, 1, "Jesi")])
+        responses = send_together(real_app, [patch_city(url, real_admin, 1, "Pesaro"),
+                                             patch_city(url, real_admin, 1, "Jesi")])
 
         assert sorted(r.status_code for r in responses) == [200, 412]
         winner = next(r for r in responses if r.status_code == 200).get_json()
@@ -60,7 +41,8 @@ def test_two_writers_that_both_passed_the_if_match_check_still_get_one_winner(re
         url = f"{ORGS}/{org['id']}"
         writers_meet_after_check.reset()
 
-        responses = race(real_app, [patch_city(url, real_admin, 1, "Pesaro"), patch_city(url, real_admin, 1, "Jesi")])
+        responses = send_together(real_app, [patch_city(url, real_admin, 1, "Pesaro"),
+                                             patch_city(url, real_admin, 1, "Jesi")])
 
         assert sorted(r.status_code for r in responses) == [200, 412]
         assert history(real_client, url, real_admin) == [(2, "updated"), (1, "created")]
@@ -71,7 +53,7 @@ def test_concurrent_retries_with_one_idempotency_key_create_exactly_one_resource
     send = lambda client: client.post(ORGS, json=organisation_body(name="Idempotent"),  # noqa: E731
                                       headers={**real_admin, "Idempotency-Key": "real-race"})
 
-    responses = race(real_app, [send] * 8)
+    responses = send_together(real_app, [send] * 8)
 
     assert {r.status_code for r in responses} <= {201, 409}
     created = [r for r in responses if r.status_code == 201]

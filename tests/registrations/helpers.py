@@ -2,7 +2,7 @@
 import threading
 
 from api.registrations import services
-from tests.conftest import current_etag, organisation_body, session_body
+from tests.conftest import current_etag, organisation_body, send_together, session_body
 
 OPEN_BOOK = services._open_book
 
@@ -33,25 +33,6 @@ def registration_body(organisation_id, **overrides):
     }
     body.update(overrides)
     return body
-
-
-def send_together(app, senders):
-    """Send each request from its own thread and test client, released at once; return the responses in order."""
-    start = threading.Barrier(len(senders))
-    responses = [None] * len(senders)
-
-    def worker(position, send):
-        client = app.test_client()
-        start.wait(timeout=10)
-        responses[position] = send(client)
-
-    threads = [threading.Thread(target=worker, args=(i, send)) for i, send in enumerate(senders)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert all(response is not None for response in responses), "a request did not finish"
-    return responses
 
 
 def readers_meet(monkeypatch, parties):

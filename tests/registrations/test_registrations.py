@@ -4,9 +4,8 @@ import threading
 
 import pytest
 
-from tests.conftest import current_etag, etag
-from tests.registrations.helpers import (delegate, registration_body, registration_url, registrations_url,
-                                         send_together)
+from tests.conftest import current_etag, etag, send_together
+from tests.registrations.helpers import delegate, registration_body, registration_url, registrations_url
 
 MISSING_ID = "64b7f0c2a1e4b3d2c1a09f8e"
 

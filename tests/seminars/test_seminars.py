@@ -1,7 +1,7 @@
 """Seminars over HTTP: in the demo session, strict fields, dates within the session, speakers, search."""
 import pytest
 
-from tests.conftest import current_etag, etag
+from tests.conftest import current_etag
 from tests.seminars.conftest import seminar_body, seminar_url, seminars_url
 
 MISSING_ID = "64b7f0c2a1e4b3d2c1a09f8e"
