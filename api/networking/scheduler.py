@@ -11,8 +11,11 @@ maximum degree at most the number of slots are coloured by König's theorem, so 
 there. The reported upper bound is proven: the minimum of the b-matching LP, the table-count bound, the
 full model's LP relaxation and the MIP's dual bound, each where computed."""
 
+import ctypes
 import math
+import os
 import random
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Hashable
@@ -438,6 +441,27 @@ class _Problem:
             if value > 0.5:
                 slot_of[i] = s
         return slot_of, bound, proven
+
+
+def _without_banner():
+    """Construct the process's first Highs, whose banner its C++ code prints to fd 1 before any option applies.
+
+    Served, stdout carries one JSON log line per request: a stray banner there breaks log shippers. Done once,
+    when the scheduler is imported at start, so no other thread's output is swallowed meanwhile.
+    """
+    sys.stdout.flush()
+    saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    try:
+        highspy.Highs()
+        ctypes.CDLL(None).fflush(None)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+_without_banner()
 
 
 def _highs():

@@ -1,6 +1,8 @@
 """The networking scheduler as a pure function: validity properties, optimality, König, re-scheduling."""
 import itertools
 import math
+import subprocess
+import sys
 from collections import Counter
 
 import pytest
@@ -238,3 +240,11 @@ def test_rescheduling_reports_a_published_meeting_dropped_for_a_heavier_one():
 def test_malformed_input_is_refused(meetings, options):
     with pytest.raises(ValueError):
         schedule_meetings(meetings, slots=4, tables=2, **options)
+
+
+def test_scheduling_prints_nothing_to_stdout():
+    # Served, stdout is the request log: HiGHS' banner must not land in it.
+    program = ("from api.networking.scheduler import Meeting, schedule_meetings\n"
+               "schedule_meetings([Meeting(1, 'IT1', 'RU1'), Meeting(2, 'IT1', 'RU2')], slots=2, tables=1)\n")
+    finished = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60, check=True)
+    assert finished.stdout == ""
