@@ -25,8 +25,9 @@ def _comparable(value):
     return frozenset(value) if isinstance(value, list) else value
 
 
-def _check_organisation(organisation_id, errors):
-    if organisation_id and not Organisation.objects(id=ObjectId(organisation_id), deleted_at=None).only("id").first():
+def _check_organisation(organisation_id, old, errors):
+    # An account of an organisation deleted since must stay manageable (deactivated, say) without moving it.
+    if organisation_id and organisation_id != (old or {}).get("organisation_id") and not Organisation.objects(id=ObjectId(organisation_id), deleted_at=None).only("id").first():
         errors["organisation_id"] = ["No organisation with this id."]
 
 
@@ -68,7 +69,7 @@ class UserResource(Resource):
         errors = {}
         if PARTNER in state["roles"] and not state.get("organisation_id"):
             errors["organisation_id"] = ["A partner must belong to an organisation."]
-        _check_organisation(state.get("organisation_id"), errors)
+        _check_organisation(state.get("organisation_id"), old, errors)
         if errors:
             raise ValidationFailed(errors)
         if old is None or old["email"] != state["email"]:
@@ -114,7 +115,7 @@ class ClientResource(Resource):
 
     def check(self, state, *, old, parent):
         errors = {}
-        _check_organisation(state.get("organisation_id"), errors)
+        _check_organisation(state.get("organisation_id"), old, errors)
         if errors:
             raise ValidationFailed(errors)
 

@@ -1,6 +1,8 @@
 """Marshmallow fields shared by every resource: localised text, ISO codes, ids, bounded strings."""
+import contextvars
 import datetime as dt
 import re
+from contextlib import contextmanager
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -233,6 +235,39 @@ class Timestamp(fields.AwareDateTime):
         if not (FIRST_YEAR <= result.year <= LAST_YEAR and FIRST_YEAR <= in_utc.year <= LAST_YEAR):
             raise ma.ValidationError(OUT_OF_RANGE)
         return result
+
+
+_held_references = contextvars.ContextVar("held_references", default=frozenset())
+
+
+@contextmanager
+def references_held_by(stored):
+    """While loading a new state of `stored`, the ids it already holds stay acceptable to reference fields.
+
+    A reference is checked when it is made: an organisation deleted later must not lock every document that
+    still names it (an editor changing a table's title would get a 422 about a co-chair it did not touch).
+    """
+    token = _held_references.set(frozenset(_strings_in(stored)) if stored is not None else frozenset())
+    try:
+        yield
+    finally:
+        _held_references.reset(token)
+
+
+def already_held(value):
+    """True when the document being changed already holds this id (see references_held_by)."""
+    return value in _held_references.get()
+
+
+def _strings_in(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings_in(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings_in(item)
 
 
 class ObjectIdString(Text):

@@ -20,6 +20,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from api.core import search
 from api.core.documents import Revision, utcnow
+from api.core.fields import references_held_by
 from api.core.http import etag_for
 from api.core.permissions import Identity, Policy, refuse
 from api.errors import NotFound, PreconditionFailed, ValidationFailed, flatten_errors
@@ -114,13 +115,17 @@ class Resource:
 # Loading input ----------------------------------------------------------------------------------
 
 
-def load_state(resource, body):
-    """Validate a request body against the resource's schema and return the state to store."""
+def load_state(resource, body, *, old=None):
+    """Validate a request body against the resource's schema and return the state to store.
+
+    old: the stored document being changed; the references it holds stay valid (references_held_by).
+    """
     if not isinstance(body, dict):
         raise ValidationFailed({"_schema": ["The body must be a JSON object."]})
     body = {k: v for k, v in body.items() if k not in resource.ignored_on_input}
     try:
-        state = resource.schema_instance.load(body)
+        with references_held_by(old):
+            state = resource.schema_instance.load(body)
     except ma.ValidationError as error:
         raise ValidationFailed(flatten_errors(error.messages)) from None
     return _to_storage(state)
@@ -514,7 +519,7 @@ def _prepare_change(resource, stored, identity, parent):
 def replace(resource, stored, body, identity, *, expected_version, parent=None):
     """PUT: the body is the whole new state."""
     _prepare_change(resource, stored, identity, parent)
-    state = load_state(resource, body)
+    state = load_state(resource, body, old=stored)
     return _finish_update(resource, stored, state, identity, expected_version, parent, "updated")
 
 
@@ -527,7 +532,7 @@ def patch(resource, stored, body, identity, *, expected_version, parent=None):
     if unknown:
         raise ValidationFailed({k: ["Unknown field."] for k in unknown})
     merged = merge_patch(editable_view(resource, stored), body)
-    state = load_state(resource, merged)
+    state = load_state(resource, merged, old=stored)
     return _finish_update(resource, stored, state, identity, expected_version, parent, "updated")
 
 
@@ -579,7 +584,7 @@ def restore(resource, stored, version, identity, *, expected_version, parent=Non
     # The snapshot may predate a change of shape (a table kind's newer version): upgrade it first.
     snapshot = resource.upgrade(get_revision(resource, stored, version)["snapshot"])
     body = {k: v for k, v in snapshot.items() if k in resource.loadable_fields}
-    state = load_state(resource, body)
+    state = load_state(resource, body, old=stored)
     return _finish_update(resource, stored, state, identity, expected_version, parent, "restored")
 
 

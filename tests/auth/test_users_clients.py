@@ -90,6 +90,30 @@ def test_partner_with_organisation_is_created(client, admin, create_organisation
     assert response.get_json()["organisation_id"] == organisation["id"]
 
 
+def test_a_partner_of_a_deleted_organisation_can_still_be_deactivated(client, admin, create_organisation):
+    organisation = create_organisation()
+    user = post_user(client, admin, roles=["partner"], organisation_id=organisation["id"]).get_json()
+    deleted = client.delete(f"/api/v1/organisations/{organisation['id']}", headers={**admin, "If-Match": etag(organisation)})
+    assert deleted.status_code == 204
+
+    response = client.patch(f"/api/v1/users/{user['id']}", json={"active": False}, headers={**admin, "If-Match": etag(user)})
+
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["active"] is False
+
+
+def test_a_user_cannot_be_moved_to_a_deleted_organisation(client, admin, create_organisation):
+    kept, deleted = create_organisation(), create_organisation(name="Ente cancellato")
+    user = post_user(client, admin, roles=["partner"], organisation_id=kept["id"]).get_json()
+    client.delete(f"/api/v1/organisations/{deleted['id']}", headers={**admin, "If-Match": etag(deleted)})
+
+    response = client.patch(f"/api/v1/users/{user['id']}", json={"organisation_id": deleted["id"]},
+                            headers={**admin, "If-Match": etag(user)})
+
+    assert response.status_code == 422
+    assert "organisation_id" in problem(response)["errors"]
+
+
 def test_unknown_role_is_422(client, admin):
     response = post_user(client, admin, roles=["superuser"])
     assert response.status_code == 422

@@ -151,6 +151,39 @@ def test_speaker_of_an_existing_organisation_is_accepted(client, admin, session,
     assert response.get_json()["speakers"] == speakers
 
 
+def delete_organisation(client, admin, organisation):
+    url = f"/api/v1/organisations/{organisation['id']}"
+    response = client.delete(url, headers={**admin, "If-Match": current_etag(client, url, admin)})
+    assert response.status_code == 204
+
+
+def test_a_seminar_whose_speakers_organisation_was_deleted_can_still_be_changed(client, admin, create_seminar,
+                                                                                 create_organisation):
+    organisation = create_organisation()
+    speakers = [{"name": "Anna Petrova", "organisation_id": organisation["id"]}]
+    seminar = create_seminar(speakers=speakers)
+    delete_organisation(client, admin, organisation)
+
+    response = client.patch(seminar_url(seminar), json={"room": "Sala Raffaello"},
+                            headers={**admin, "If-Match": current_etag(client, seminar_url(seminar), admin)})
+
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["speakers"] == speakers
+
+
+def test_a_deleted_organisation_cannot_be_newly_named_as_a_speakers(client, admin, create_seminar, create_organisation):
+    kept, deleted = create_organisation(), create_organisation(name="Ente cancellato")
+    seminar = create_seminar(speakers=[{"name": "Anna Petrova", "organisation_id": kept["id"]}])
+    delete_organisation(client, admin, deleted)
+
+    response = client.patch(seminar_url(seminar),
+                            json={"speakers": [{"name": "Anna Petrova", "organisation_id": deleted["id"]}]},
+                            headers={**admin, "If-Match": current_etag(client, seminar_url(seminar), admin)})
+
+    assert error_paths(response) == {"speakers.0.organisation_id"}
+    assert client.get(seminar_url(seminar)).get_json()["speakers"][0]["organisation_id"] == kept["id"]
+
+
 def test_speaker_needs_a_name(client, admin, session):
     response = post_seminar(client, session, admin, speakers=[{"name": ""}])
 
