@@ -59,6 +59,8 @@ class Resource:
     # Fields represent() derives at read time from other documents (a seminar's seats taken): they change
     # without a new version, so they enter the ETag (see present_with_etag).
     live_fields = ()
+    # Stored fields live_keys() sets; each needs a unique sparse index in the model (see live_keys).
+    live_key_fields = ()
     example = None  # an example input body for the documentation
     upgrade_reason = "shape upgrade"  # the reason the revision of a version upgrade() made gives
 
@@ -91,6 +93,16 @@ class Resource:
     def search_texts(self, state):
         """Return the values whose words `q` searches."""
         return [state.get(name) for name in self.search_fields]
+
+    def live_keys(self, stored):
+        """Return {field: value} that no two live documents of this resource may share (one open meeting request
+        per pair, say), for a document about to be stored; omit a field to claim nothing.
+
+        The write mechanism stores them while the document is not deleted and drops them when it is; a unique
+        sparse index on each field then makes the database refuse the second claimant, across processes, where a
+        read-then-insert check in check() would let two concurrent writers both pass.
+        """
+        return {}
 
     def upgrade(self, stored):
         """Return a stored document brought up to the current shape (for lazy migrations).
@@ -407,6 +419,7 @@ def create(resource, body, identity, *, parent=None, reserved_id=None):
     if resource.parent_field:
         stored[resource.parent_field] = str(parent["_id"])
     stored["_id"] = reserved_id or ObjectId()
+    stored.update(resource.live_keys(stored))
     new_repr = resource.represent(stored)
     stored[PENDING_REVISION] = _revision_note("created", identity, _diff(resource, {}, new_repr), now)
     try:
@@ -449,6 +462,8 @@ def _store(resource, old, new_state, identity, action, *, expected_version, dele
            "search_terms": search.search_terms(resource.search_texts(new_state))}
     if resource.parent_field:
         new[resource.parent_field] = old[resource.parent_field]
+    if not deleted:
+        new.update(resource.live_keys(new))
     new_repr = resource.represent(new)
     change = {} if deleted else _diff(resource, representation_of(resource, old), new_repr)
     new[PENDING_REVISION] = _revision_note(action, identity, change, now, reason)
@@ -552,7 +567,8 @@ def _changes_nothing(resource, stored, state):
 
 def _state_of(resource, stored):
     """The part of a stored document a write replaces: all but the storage fields and the parent's id."""
-    return {k: v for k, v in stored.items() if k not in STORAGE_META and k != SHOWN_ONCE and k != resource.parent_field}
+    return {k: v for k, v in stored.items() if k not in STORAGE_META and k != SHOWN_ONCE and k != resource.parent_field
+            and k not in resource.live_key_fields}
 
 
 def store_server_fields(resource, stored, identity, values, *, expected_version, reason, shown_once=None, parent=None):

@@ -32,8 +32,12 @@ class MeetingRequest(VersionedDocument):
     message = me.StringField()
     priority = me.IntField(required=True)
     status = me.StringField(required=True, choices=REQUEST_STATUSES)
+    # "<session>:<organisation>:<organisation>" (ids sorted) while the request is open and not deleted: the
+    # unique sparse index makes one open request per pair hold across processes (MeetingRequestResource.live_keys).
+    open_pair = me.StringField()
 
     meta = {"collection": "meeting_requests", "indexes": [
+        {"fields": ["open_pair"], "unique": True, "sparse": True},
         ("session_id", "deleted_at", "id"),
         ("session_id", "status", "deleted_at", "id"),
         ("session_id", "from_organisation_id", "deleted_at", "id"),

@@ -94,6 +94,14 @@ class MeetingRequestResource(Resource):
     example = {"from_organisation_id": "64b7f0c2a1e4b3d2c1a09f8e", "to_organisation_id": "64b7f0c2a1e4b3d2c1a09f8f",
                "message": "Vorremmo presentarvi i nostri componenti.", "priority": 3, "status": "pending"}
 
+    live_key_fields = ("open_pair",)
+
+    def live_keys(self, stored):
+        if stored["status"] not in OPEN_STATUSES:
+            return {}
+        pair = sorted((stored["from_organisation_id"], stored["to_organisation_id"]))
+        return {"open_pair": ":".join([stored["session_id"], *pair])}
+
     def filters(self, args):
         query = {}
         if "status" in args:

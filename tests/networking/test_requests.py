@@ -1,5 +1,7 @@
 """Meeting requests: who may ask whom, the duplicate and cap rules, each status step by its side."""
-from tests.conftest import current_etag
+import threading
+
+from tests.conftest import current_etag, send_together
 from tests.networking.helpers import request_url, requests_url
 from tests.registrations.helpers import registration_url
 
@@ -86,6 +88,47 @@ def test_after_a_decline_the_pair_may_ask_again(client, admin, ask, asked, world
     first = asked(world.own, world.russian)
     assert patch(client, first, admin, status="declined").status_code == 200
     assert ask(world.russian, world.own).status_code == 201
+
+
+def test_two_requests_for_one_pair_checked_at_once_store_one(app, admin, open_session, world, monkeypatch):
+    # Both creators pass the duplicate check before either stores: only the database can refuse the second.
+    from api.networking.resource import meeting_requests
+    both_checked = threading.Barrier(2)
+    check = meeting_requests.check
+
+    def check_then_wait(state, *, old, parent):
+        check(state, old=old, parent=parent)
+        both_checked.wait(timeout=10)
+    monkeypatch.setattr(meeting_requests, "check", check_then_wait)
+
+    def asking(from_id, to_id):
+        body = {"from_organisation_id": from_id, "to_organisation_id": to_id, "priority": 2}
+        return lambda client: client.post(requests_url(open_session), json=body, headers=admin)
+    responses = send_together(app, [asking(world.own, world.russian), asking(world.russian, world.own)])
+
+    assert sorted(r.status_code for r in responses) == [201, 409]
+    monkeypatch.setattr(meeting_requests, "check", check)
+    listed = app.test_client().get(requests_url(open_session), headers=admin).get_json()
+    assert len(listed) == 1
+
+
+def test_after_a_delete_the_pair_may_ask_again(client, admin, ask, asked, world):
+    first = asked(world.own, world.russian)
+    deleted = client.delete(request_url(first), headers={**admin, "If-Match": f'"{first["version"]}"'})
+    assert deleted.status_code == 204
+    assert ask(world.russian, world.own).status_code == 201
+
+
+def test_restoring_a_deleted_request_while_the_pair_has_an_open_one_is_409(client, admin, asked, world):
+    first = asked(world.own, world.russian)
+    deleted = client.delete(request_url(first), headers={**admin, "If-Match": f'"{first["version"]}"'})
+    assert deleted.status_code == 204
+    asked(world.russian, world.own)
+
+    response = client.post(f"{request_url(first)}/revisions/1/restore", headers={**admin, "If-Match": '"2"'})
+
+    assert response.status_code == 409, response.get_json()
+    assert client.get(request_url(first), headers=admin).status_code == 404
 
 
 def test_the_open_request_cap_is_409_naming_the_cap(ask, asked, world, configured):
