@@ -8,6 +8,8 @@ from mongoengine.errors import NotUniqueError
 from pymongo.errors import DuplicateKeyError, PyMongoError, ConnectionFailure, ServerSelectionTimeoutError, ExecutionTimeout, WTimeoutError, NetworkTimeout
 from werkzeug.exceptions import HTTPException
 
+from api.metrics import count_database_error
+
 log = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -247,6 +249,7 @@ DATABASE_DOWN_ERRORS = (ConnectionFailure, ServerSelectionTimeoutError, Executio
 
 
 def handle_database_error(error):
+    count_database_error(error)
     if isinstance(error, (DuplicateKeyError,)):
         return handle_duplicate(error)
     if isinstance(error, DATABASE_DOWN_ERRORS):
