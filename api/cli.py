@@ -196,16 +196,18 @@ def _create_app():
 
 
 @click.command("run")
-@click.option("--host", help="Address to listen on (default 127.0.0.1; 0.0.0.0 in a container). Default: BIND.")
-@click.option("--port", type=click.IntRange(1, 65535), help="Port (default 5000). Default: BIND.")
-@click.option("--workers", type=click.IntRange(min=1), help="Worker processes; more than 1 needs MONGODB_URI. "
-                                                            "Default: WEB_CONCURRENCY, else 1.")
-@click.option("--threads", type=click.IntRange(min=1), help="Threads per worker. Default: THREADS, else 8.")
+@click.option("--host", help="Address to listen on.  [default: BIND's host, else 127.0.0.1]")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port to listen on.  [default: BIND's port, else 5000]")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Worker processes; more than 1 needs MONGODB_URI.  [default: WEB_CONCURRENCY, else 1]")
+@click.option("--threads", type=click.IntRange(min=1), help="Threads per worker.  [default: THREADS, else 8]")
 def serve_command(host, port, workers, threads):
     """Serve the API with gunicorn (settings: api/gunicorn_conf.py); SIGTERM lets requests in flight finish."""
+    from api.gunicorn_conf import bind
     command = [sys.executable, "-m", "gunicorn", "--config", "python:api.gunicorn_conf"]
     if host or port:
-        command += ["--bind", f"{host or '127.0.0.1'}:{port or 5000}"]
+        bind_host, _, bind_port = bind.rpartition(":")
+        command += ["--bind", f"{host or bind_host}:{port or bind_port}"]
     if workers:
         command += ["--workers", str(workers)]
     if threads:

@@ -8,6 +8,7 @@ import time
 from flask import Blueprint, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 
+from api.auth.tokens import authenticated_identity
 from api.errors import Unauthorized
 from api.metrics import IN_PROGRESS, LATENCY, REQUESTS
 
@@ -58,7 +59,6 @@ def init_request_observation(app):
 
 
 def _caller_sub():
-    from api.auth.tokens import authenticated_identity
     identity = authenticated_identity()
     return None if identity is None else identity.sub
 
