@@ -249,9 +249,9 @@ DATABASE_DOWN_ERRORS = (ConnectionFailure, ServerSelectionTimeoutError, Executio
 
 
 def handle_database_error(error):
-    count_database_error(error)
     if isinstance(error, (DuplicateKeyError,)):
         return handle_duplicate(error)
+    count_database_error(error)
     if isinstance(error, DATABASE_DOWN_ERRORS):
         log.warning("database unavailable: %s", type(error).__name__)
         return problem_response(503, "The database does not answer; retry later.", type=DATABASE_UNAVAILABLE,
