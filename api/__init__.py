@@ -10,6 +10,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from api.config import embedded_db_path, load_config
 from api.errors import register_error_handlers
 from api.extensions import Api, connect_database
+from api.logs import configure_logging
+from api.observability import init_request_observation
 
 log = logging.getLogger("api")
 
@@ -58,14 +60,16 @@ def create_app(test_config=None):
         API_SPEC_OPTIONS={"info": OPENAPI_INFO, "servers": [{"url": "/"}]},
         JSON_SORT_KEYS=False,
     )
-    logging.basicConfig(level=config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(config["LOG_LEVEL"])
 
     app.config["EMBEDDED_DB"] = embedded_db_path(config, app.instance_path)
     backend = connect_database(app.config)
     register_error_handlers(app)
+    init_request_observation(app)  # first: it times and logs every request, those the hooks below refuse too
     _register_request_id(app)
-    from api.core.http import drop_content_type_of_bodiless
+    from api.core.http import cache_and_sniffing_headers, drop_content_type_of_bodiless
     app.after_request(drop_content_type_of_bodiless)
+    app.after_request(cache_and_sniffing_headers)
     CORS(app, origins=config["CORS_ORIGINS"], expose_headers=EXPOSED_HEADERS, supports_credentials=False)
 
     from api.auth.tokens import init_tokens
@@ -81,7 +85,7 @@ def create_app(test_config=None):
     from api.core.jsonschema import extra_keywords
     api.ma_plugin.converter.add_attribute_function(extra_keywords)
 
-    from api import docs, health
+    from api import docs, health, observability
     from api.auth.routes import OAuthError, clients_blp, oauth_error_response, users_blp
     from api.auth.routes import blp as auth_blp
     from api.networking.routes import blp as networking_blp
@@ -100,9 +104,10 @@ def create_app(test_config=None):
     app.register_error_handler(OAuthError, oauth_error_response)
     app.register_blueprint(health.blp)
     app.register_blueprint(docs.blp)
+    app.register_blueprint(observability.blp)
     for blueprint in api_blueprints:
         api.register_blueprint(blueprint)
-    for blueprint in load_plugins(app, (health.blp, docs.blp, *api_blueprints)):
+    for blueprint in load_plugins(app, (health.blp, docs.blp, observability.blp, *api_blueprints)):
         api.register_blueprint(blueprint)
     document_table_kinds(api.spec, app.extensions["taskforce_plugins"])
     from api.core.schemas import finish_merge_patches

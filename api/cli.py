@@ -1,10 +1,12 @@
-"""The `taskforce-api` command: Flask's commands (run, routes, openapi) plus ours."""
+"""The `taskforce-api` command: `run` (gunicorn), Flask's commands (routes, shell, dev-server) plus ours."""
 import json
+import os
+import sys
 from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, run_command, with_appcontext
 
 OPENAPI_FILE = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
 
@@ -16,12 +18,39 @@ def spec_document(app):
     return json.dumps(spec, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
+def progress(iterable, label, total=None, file=None):
+    """Yield the items of `iterable` while showing how far along a long job is, on stderr (or `file`).
+
+    On a terminal, click's progress bar; otherwise (a log file, a pipe, CI) a plain line at every tenth of
+    `total` and one at the end, so that a log records progress without a bar's control characters.
+    """
+    stream = file or click.get_text_stream("stderr")
+    if total is None and hasattr(iterable, "__len__"):
+        total = len(iterable)
+    if stream.isatty():
+        with click.progressbar(iterable, length=total, label=label, file=stream) as bar:
+            yield from bar
+        return
+    every = max(1, total // 10) if total else 100
+    done = 0
+    for item in iterable:
+        yield item
+        done += 1
+        if done % every == 0 and done != total:
+            click.echo(f"{label}: {_done_of(done, total)}", file=stream)
+    click.echo(f"{label}: {_done_of(done, total)}, done", file=stream)
+
+
+def _done_of(done, total):
+    return f"{done}/{total}" if total else str(done)
+
+
 @click.command("load-demo")
 @with_appcontext
 def load_demo_command():
     """Load the demo data (the XXI session and the directory) into the configured database."""
     from api.demo import load_demo
-    counts = load_demo()
+    counts = load_demo(progress=progress)
     if not any(counts.values()):
         click.echo("The demo data is already there; nothing loaded.")
     else:
@@ -75,7 +104,7 @@ def write_openapi_command(path):
 def upgrade_tables_command():
     """Upgrade stored tables to their kind's current attribute version (idempotent); print counts."""
     from api.tables.services import upgrade_stored_tables
-    counts = upgrade_stored_tables()
+    counts = upgrade_stored_tables(progress=progress)
     click.echo(json.dumps(counts))
 
 
@@ -166,7 +195,31 @@ def _create_app():
         raise click.ClickException(str(error)) from None
 
 
-main = FlaskGroup(create_app=_create_app, help="Taskforce API. `taskforce-api run` starts a development server.")
+@click.command("run")
+@click.option("--host", help="Address to listen on.  [default: BIND's host, else 127.0.0.1]")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port to listen on.  [default: BIND's port, else 5000]")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Worker processes; more than 1 needs MONGODB_URI.  [default: WEB_CONCURRENCY, else 1]")
+@click.option("--threads", type=click.IntRange(min=1), help="Threads per worker.  [default: THREADS, else 8]")
+def serve_command(host, port, workers, threads):
+    """Serve the API with gunicorn (settings: api/gunicorn_conf.py); SIGTERM lets requests in flight finish."""
+    from api.gunicorn_conf import bind
+    command = [sys.executable, "-m", "gunicorn", "--config", "python:api.gunicorn_conf"]
+    if host or port:
+        bind_host, _, bind_port = bind.rpartition(":")
+        command += ["--bind", f"{host or bind_host}:{port or bind_port}"]
+    if workers:
+        command += ["--workers", str(workers)]
+    if threads:
+        command += ["--threads", str(threads)]
+    # gunicorn takes this process's place: signals from a supervisor (SIGTERM) reach its master directly.
+    os.execv(sys.executable, [*command, "api:create_app()"])
+
+
+main = FlaskGroup(create_app=_create_app, help="Taskforce API. `taskforce-api run` serves it with gunicorn.")
+main.add_command(serve_command)
+# Flask's development server, for its debugger and reloader (`taskforce-api --debug dev-server`); never in production.
+main.add_command(run_command, "dev-server")
 # Not app commands: they read the store's file without opening the store, so they work beside a running server.
 main.add_command(export_embedded_command)
 main.add_command(backup_embedded_command)

@@ -44,8 +44,12 @@ def _body(item, *drop):
     return {k: v for k, v in item.items() if k not in ("key", *drop)}
 
 
-def load_demo(data=None):
-    """Create the demo resources; skip when the demo session is already there. Return counts by type."""
+def load_demo(data=None, progress=None):
+    """Create the demo resources; skip when the demo session is already there. Return counts by type.
+
+    `progress(items, label, total)` wraps each long loop, to show how far along it is (api.cli.progress).
+    """
+    progress = progress or _unobserved
     data = data or read_demo_file()
     counts = {"sessions": 0, "organisations": 0, "tables": 0, "seminars": 0, "registrations": 0,
               "meeting_requests": 0, "networking_schedules": 0}
@@ -53,7 +57,7 @@ def load_demo(data=None):
         return counts
     ids = _Keys()
     # Managers first, so that managed_by references resolve.
-    for item in sorted(data["organisations"], key=lambda o: "managed_by" in o):
+    for item in progress(sorted(data["organisations"], key=lambda o: "managed_by" in o), "organisations"):
         stored = services.create(organisations, _body(ids.ref(item, "managed_by", "managed_by")), DEMO_LOADER)
         ids[item["key"]] = str(stored["_id"])
         counts["organisations"] += 1
@@ -65,7 +69,7 @@ def load_demo(data=None):
             body["status"] = "registration_open"
         parents[item["key"]] = services.create(sessions, body, DEMO_LOADER)
         counts["sessions"] += 1
-    for item in data.get("tables", []):
+    for item in progress(data.get("tables", []), "tables"):
         body = _body(item, "session")
         body["co_chairs"] = [ids.ref(c, "organisation", "organisation_id") for c in body.get("co_chairs", [])]
         attributes = dict(body.get("attributes") or {})
@@ -77,12 +81,12 @@ def load_demo(data=None):
         body["attributes"] = attributes
         ids[item["key"]] = str(services.create(tables, body, DEMO_LOADER, parent=parents[item["session"]])["_id"])
         counts["tables"] += 1
-    for item in data.get("seminars", []):
+    for item in progress(data.get("seminars", []), "seminars"):
         body = _body(item, "session")
         body["speakers"] = [ids.ref(s, "organisation", "organisation_id") for s in body.get("speakers", [])]
         ids[item["key"]] = str(services.create(seminars, body, DEMO_LOADER, parent=parents[item["session"]])["_id"])
         counts["seminars"] += 1
-    for item in data.get("registrations", []):
+    for item in progress(data.get("registrations", []), "registrations"):
         _register(item, ids, parents[item["session"]])
         counts["registrations"] += 1
     counts.update(_load_networking(data, ids, parents))
@@ -92,6 +96,10 @@ def load_demo(data=None):
             services.patch(sessions, stored, {"status": item["status"]}, DEMO_LOADER,
                            expected_version=stored["version"])
     return counts
+
+
+def _unobserved(items, label, total=None):
+    return items
 
 
 def _register(item, ids, session):

@@ -8,6 +8,8 @@ from mongoengine.errors import NotUniqueError
 from pymongo.errors import DuplicateKeyError, PyMongoError, ConnectionFailure, ServerSelectionTimeoutError, ExecutionTimeout, WTimeoutError, NetworkTimeout
 from werkzeug.exceptions import HTTPException
 
+from api.metrics import count_database_error
+
 log = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -249,6 +251,7 @@ DATABASE_DOWN_ERRORS = (ConnectionFailure, ServerSelectionTimeoutError, Executio
 def handle_database_error(error):
     if isinstance(error, (DuplicateKeyError,)):
         return handle_duplicate(error)
+    count_database_error(error)
     if isinstance(error, DATABASE_DOWN_ERRORS):
         log.warning("database unavailable: %s", type(error).__name__)
         return problem_response(503, "The database does not answer; retry later.", type=DATABASE_UNAVAILABLE,

@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from werkzeug.exceptions import HTTPException
 
 from api import hookspecs
+from api.metrics import count_plugin_error
 from api.tables.kinds import InvalidKind, TableKind
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ class PluginRegistry:
                 impl.function(**{k: kwargs[k] for k in impl.argnames})
             except Exception:
                 log.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
+                count_plugin_error(impl.plugin_name, hook_name)
 
 
 class CoreRoutes:

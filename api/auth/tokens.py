@@ -163,6 +163,12 @@ def attach_identity():
         raise refusal
 
 
+def authenticated_identity():
+    """The identity this request authenticated as, without authenticating it (None: anonymous, refused or not asked)."""
+    outcome = request.environ.get(_AUTHENTICATION)
+    return None if outcome is None else outcome[0]
+
+
 def _identity_of(token):
     if token is None:
         return None

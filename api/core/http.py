@@ -88,6 +88,23 @@ def drop_content_type_of_bodiless(response):
     return response
 
 
+def cache_and_sniffing_headers(response):
+    """Set the headers every response carries: `nosniff`, and how caches may keep it.
+
+    An answer to a request that sent credentials (`Authorization`) is personal: it may show contacts, delegates,
+    secrets, so no cache keeps it (`no-store`). Anonymous answers are public: a cache may keep one but asks
+    again each time (`no-cache`), which its ETag makes cheap (304), so a change is never served stale. An
+    anonymous answer that says otherwise itself (the token endpoint's `no-store`, the key set's `max-age`) keeps
+    its own.
+    """
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if "Authorization" in request.headers:
+        response.headers["Cache-Control"] = "no-store"
+    else:
+        response.headers.setdefault("Cache-Control", "no-cache")
+    return response
+
+
 def etag_for(version, variant=None):
     """The strong entity tag of a representation: its quoted version, plus a variant suffix when redacted."""
     return f'"{version}"' if variant is None else f'"{version}-{variant}"'

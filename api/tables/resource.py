@@ -7,6 +7,7 @@ import marshmallow as ma
 
 from api.core.resource import Resource
 from api.errors import ValidationFailed
+from api.metrics import count_plugin_error
 from api.plugins import registry
 from api.sessions.resource import sessions
 from api.tables.models import Table
@@ -65,6 +66,7 @@ class TableResource(Resource):
             attributes = kind.upgrade(stored.get("attributes") or {}, stored["kind_version"])
         except Exception:  # a plugin's upgrade function failing: show the table as stored
             log.exception("upgrading table %s from %s v%s failed", stored["_id"], kind.name, stored["kind_version"])
+            count_plugin_error(f"kind:{kind.name}", "upgrade")
             return stored
         return {**stored, "attributes": attributes, "kind_version": kind.version}
 

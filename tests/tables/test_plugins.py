@@ -314,11 +314,11 @@ def test_upgrade_tables_command_rewrites_old_tables_and_a_second_run_changes_not
     second = runner.invoke(args=["upgrade-tables"])
 
     assert first.exit_code == 0, first.output
-    assert json.loads(first.output) == {"upgraded": 2, "current": 1, "skipped": 0, "kind_not_installed": 0}
+    assert json.loads(first.stdout) == {"upgraded": 2, "current": 1, "skipped": 0, "kind_not_installed": 0}
     assert [stored_table(t["id"])["attributes"]["destinations"] for t in showcases] == [[{"name": "Loreto"}],
                                                                                         [{"name": "Urbino"}]]
     assert {stored_table(t["id"])["kind_version"] for t in showcases} == {2}
-    assert json.loads(second.output) == {"upgraded": 0, "current": 3, "skipped": 0, "kind_not_installed": 0}
+    assert json.loads(second.stdout) == {"upgraded": 0, "current": 3, "skipped": 0, "kind_not_installed": 0}
 
 
 @pytest.mark.plugin_dists("tourism_v1")
