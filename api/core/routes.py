@@ -115,6 +115,12 @@ def _links(resource, ids, source, *roles):
     return links
 
 
+def item_links(resource):
+    """OpenAPI links from a response carrying the resource to the operations on it."""
+    roles = ("read",) if resource.immutable else ("read", "replace", "update", "delete")
+    return _links(resource, operation_ids(resource), "body", *roles)
+
+
 def pagination_headers(info):
     """Return X-Pagination and Link headers for a page."""
     links = []
