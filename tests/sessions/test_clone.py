@@ -5,6 +5,7 @@ import pytest
 
 from api.core.documents import Revision
 from tests.conftest import current_etag, etag
+from tests.core.test_faults import StoreFaults
 from tests.registrations.helpers import registration_body, registrations_url
 from tests.seminars.conftest import seminar_body, seminars_url
 from tests.tables.helpers import sector_attributes, table_body, tables_url
@@ -206,6 +207,23 @@ def test_the_directory_shows_an_organisation_s_participation_across_editions(
     assert [(p["session_id"], p["session_number"]) for p in participations] == [(xxii["id"], 22), (xxi["id"], 21)]
 
 
+def test_a_table_of_a_kind_no_longer_installed_stops_the_clone_before_anything_is_stored(app, client, admin, xxi):
+    from api.core.documents import utcnow
+    from api.tables.models import Table
+    with app.app_context():
+        now = utcnow()
+        Table._get_collection().insert_one({
+            "session_id": xxi["id"], "kind": "tourism_showcase", "kind_version": 1, "title": {"it": "Vetrina"},
+            "attributes": {"stands": 3}, "version": 1, "created_at": now, "updated_at": now, "deleted_at": None,
+            "search_terms": []})
+
+    response = client.post(clone_url(xxi), headers=admin)
+
+    assert response.status_code == 409
+    assert list(response.get_json()["errors"]) == ["tables.0.kind"]
+    assert [s["number"] for s in listed(client, SESSIONS, admin)] == [21]
+
+
 # Retries, callers, unknown sessions ------------------------------------------------------------------------
 
 
@@ -220,6 +238,25 @@ def test_a_retry_with_the_same_idempotency_key_replays_the_clone(client, admin, 
     assert again.get_json() == first.get_json()
     assert [s["number"] for s in listed(client, SESSIONS, admin)] == [21, 22]
     assert len(listed(client, tables_url(first.get_json()), admin)) == 1
+
+
+def test_a_retry_after_a_lost_answer_completes_the_clone_without_a_second_copy(client, admin, xxi):
+    client.post(tables_url(xxi), json=table_body(), headers=admin)
+    client.post(seminars_url(xxi), json=seminar_body(), headers=admin)
+    headers = {**admin, "Idempotency-Key": "next-edition-2"}
+    faults = StoreFaults()
+    faults.fail("insert_one", "seminars", applied=True)  # the seminar's copy is stored, its answer lost
+    try:
+        assert client.post(clone_url(xxi), headers=headers).status_code == 503
+    finally:
+        faults.up()
+
+    retried = client.post(clone_url(xxi), headers=headers)
+
+    assert retried.status_code == 201, retried.get_json()
+    assert [s["number"] for s in listed(client, SESSIONS, admin)] == [21, 22]
+    assert len(listed(client, tables_url(retried.get_json()), admin)) == 1
+    assert len(listed(client, seminars_url(retried.get_json()), admin)) == 1
 
 
 def test_an_editor_clones(client, editor, xxi):
