@@ -2,7 +2,8 @@
 
 `register_resource(blp, resource, url)` adds the collection (list, create), the item (read,
 PUT, PATCH, DELETE), the revisions list and snapshot, and restore, each documented in OpenAPI
-with its errors; an immutable resource gets the collection and the read alone. Views stay thin: parse, call a service in `api.core.resource`, answer.
+with its errors; an immutable resource gets the collection and the read alone. Views stay thin: parse,
+call a service in `api.core.resource`, answer.
 """
 import json
 
@@ -115,10 +116,14 @@ def _links(resource, ids, source, *roles):
     return links
 
 
+def item_roles(resource):
+    """The item operations a resource offers besides its history: the read, and the writes unless immutable."""
+    return ("read",) if resource.immutable else ("read", "replace", "update", "delete")
+
+
 def item_links(resource):
     """OpenAPI links from a response carrying the resource to the operations on it."""
-    roles = ("read",) if resource.immutable else ("read", "replace", "update", "delete")
-    return _links(resource, operation_ids(resource), "body", *roles)
+    return _links(resource, operation_ids(resource), "body", *item_roles(resource))
 
 
 def pagination_headers(info):
@@ -185,7 +190,7 @@ def register_resource(blp, resource, url):
     # Links lead from a created or read resource to its item operations. Not to its history: that outlives
     # a DELETE (admins read it, restore revives the resource), which generic link-following clients and
     # test tools take for a deleted resource still in use.
-    item_links = ("read",) if resource.immutable else ("read", "replace", "update", "delete")
+    roles = item_roles(resource)
     read_security = READ_SECURITY if resource.policy.anonymous_reads else WRITE_SECURITY
     read_errors = () if resource.policy.anonymous_reads else (401, 403)
 
@@ -228,7 +233,7 @@ def register_resource(blp, resource, url):
 
         @blp.doc(summary=f"Create {label}", requestBody=create_body, security=WRITE_SECURITY, parameters=[IDEMPOTENCY_KEY],
                  operationId=ids["create"])
-        @linked_response(blp, 201, _links(resource, ids, "body", *item_links),
+        @linked_response(blp, 201, _links(resource, ids, "body", *roles),
                          schema=schema, success=True, headers={**ETAG_HEADER, **LOCATION_HEADER},
                          description=f"The created {label}.")
         @problems(blp, 400, 401, 403, 409, 413, 415, 422, *nested_errors)
@@ -258,7 +263,7 @@ def register_resource(blp, resource, url):
 
     class ItemRead(MethodView):
         @blp.doc(summary=f"Read {label}", parameters=[IF_NONE_MATCH], security=read_security, operationId=ids["read"])
-        @linked_response(blp, 200, _links(resource, ids, "body", *item_links[1:]),
+        @linked_response(blp, 200, _links(resource, ids, "body", *roles[1:]),
                          schema=schema, success=True, headers=ETAG_HEADER, description=f"The {label}.")
         @blp.alt_response(304, description="Not modified: your If-None-Match is current.")
         @problems(blp, *read_errors[:1], 404, 412)
