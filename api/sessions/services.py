@@ -118,8 +118,9 @@ def _copy_id(session_id, position):
 
 def _validate(copies, target):
     """Raise 409 when a copy would break today's rules (a table kind no longer installed), before storing."""
-    errors = {}
-    for position, (resource, body) in enumerate(copies):
+    errors, positions = {}, {}
+    for resource, body in copies:
+        position = positions[resource.name] = positions.get(resource.name, -1) + 1
         try:
             state = resource.prepare(core.load_state(resource, body), old=None, parent=target)
             resource.check(state, old=None, parent=target)
