@@ -93,6 +93,7 @@ def create_app(test_config=None):
     from api.plugins import load_plugins
     from api.registrations.routes import blp as registrations_blp
     from api.registrations.routes import participations_blp
+    from api.releases.routes import blp as releases_blp
     from api.seminars.routes import blp as seminars_blp
     from api.sessions.routes import blp as sessions_blp
     from api.tables.openapi import document_table_kinds
@@ -100,7 +101,7 @@ def create_app(test_config=None):
     from api.tables.routes import kinds_blp
 
     api_blueprints = (auth_blp, users_blp, clients_blp, sessions_blp, tables_blp, seminars_blp, kinds_blp,
-                      organisations_blp, registrations_blp, participations_blp, networking_blp)
+                      organisations_blp, registrations_blp, participations_blp, networking_blp, releases_blp)
     app.register_error_handler(OAuthError, oauth_error_response)
     app.register_blueprint(health.blp)
     app.register_blueprint(docs.blp)

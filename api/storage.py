@@ -7,13 +7,14 @@ from api.core.ratelimit import RateCounter
 from api.extensions import embedded_store, ensure_indexes
 from api.organisations.models import Organisation
 from api.registrations.models import Registration, SeatBook
+from api.releases.models import Release
 from api.seminars.models import Seminar
 from api.sessions.models import Session
 from api.tables.models import Table
 
 log = logging.getLogger(__name__)
 
-DOCUMENTS = [Session, Table, Seminar, Organisation, Registration, SeatBook, User, Client, SecurityStamp, Revision,
+DOCUMENTS = [Session, Table, Seminar, Release, Organisation, Registration, SeatBook, User, Client, SecurityStamp, Revision,
              IdempotencyRecord, RefreshToken, RevokedAccessToken, RateCounter]
 
 

@@ -63,6 +63,13 @@ class Resource:
     live_key_fields = ()
     example = None  # an example input body for the documentation
     upgrade_reason = "shape upgrade"  # the reason the revision of a version upgrade() made gives
+    # The stored field an item's path names: its id, or a key unique under its parent (a release's name).
+    key_field = "_id"
+    # Created once and never changed: no PUT, PATCH, DELETE, history or restore (a programme release).
+    immutable = False
+    default_sort = None  # the `sort` of a list that names none (e.g. "-number"); always last by id
+    # Fields left out of list items, for a resource whose items are large (a release's frozen programme).
+    list_omits = ()
 
     def __init__(self):
         self.schema_instance = self.schema()
@@ -116,6 +123,14 @@ class Resource:
     @property
     def collection(self):
         return self.model._get_collection()
+
+    @property
+    def key_attribute(self):
+        """The representation's field holding the item's key."""
+        return "id" if self.key_field == "_id" else self.key_field
+
+    def key_of(self, stored):
+        return str(stored[self.key_field])
 
     def represent(self, stored):
         """Return the full representation of a stored document (before redaction)."""
@@ -187,7 +202,7 @@ def parse_id(value):
 
 def find_stored(resource, resource_id, *, parent=None, include_deleted=False):
     """Return the stored document or raise 404."""
-    query = {"_id": parse_id(resource_id)}
+    query = {"_id": parse_id(resource_id)} if resource.key_field == "_id" else {resource.key_field: resource_id}
     if not include_deleted:
         query["deleted_at"] = None
     if resource.parent_field:
@@ -251,6 +266,7 @@ def _digest(representation):
 
 
 def sort_spec(resource, sort):
+    sort = sort or resource.default_sort
     spec = []
     if sort:
         errors = []
@@ -295,6 +311,21 @@ def list_page(resource, args, identity, *, parent=None):
     by_id = {doc["_id"]: doc for doc in collection.find({"_id": {"$in": ids}})}
     docs = (_up_to_date(resource, by_id[i], {"deleted_at": None}) for i in ids if i in by_id)
     return [doc for doc in docs if doc is not None], total
+
+
+def present_listed(resource, stored, identity):
+    """Return a list item: the caller's representation without the fields lists leave out."""
+    representation = present(resource, stored, identity)
+    for name in resource.list_omits:
+        representation.pop(name, None)
+    return representation
+
+
+def live_items(resource, parent):
+    """Return every live item under a parent in its current shape, oldest first."""
+    query = {resource.parent_field: str(parent["_id"]), "deleted_at": None}
+    docs = (_up_to_date(resource, doc, query) for doc in resource.collection.find(query).sort([("_id", 1)]))
+    return [doc for doc in docs if doc is not None]
 
 
 def pagination(total, page, page_size):
@@ -396,11 +427,12 @@ def _check(resource, state, identity, *, old, parent):
     resource.check(state, old=old, parent=parent)
 
 
-def create(resource, body, identity, *, parent=None, reserved_id=None):
+def create(resource, body, identity, *, parent=None, reserved_id=None, reason=None):
     """Validate, check and store a new resource with its first revision; return the stored document.
 
     reserved_id: the id an Idempotency-Key reserved for it. When an earlier attempt with that key already
     stored it (and its answer was lost), that resource is returned instead of creating another.
+    reason: why, when the body alone does not say (a copy: "cloned from session 21").
     """
     if not resource.policy.can_create(identity, parent):
         refuse(identity)
@@ -421,7 +453,7 @@ def create(resource, body, identity, *, parent=None, reserved_id=None):
     stored["_id"] = reserved_id or ObjectId()
     stored.update(resource.live_keys(stored))
     new_repr = resource.represent(stored)
-    stored[PENDING_REVISION] = _revision_note("created", identity, _diff(resource, {}, new_repr), now)
+    stored[PENDING_REVISION] = _revision_note("created", identity, _diff(resource, {}, new_repr), now, reason)
     try:
         resource.collection.insert_one(stored)
     except DuplicateKeyError:

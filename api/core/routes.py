@@ -2,7 +2,8 @@
 
 `register_resource(blp, resource, url)` adds the collection (list, create), the item (read,
 PUT, PATCH, DELETE), the revisions list and snapshot, and restore, each documented in OpenAPI
-with its errors. Views stay thin: parse, call a service in `api.core.resource`, answer.
+with its errors; an immutable resource gets the collection and the read alone. Views stay thin: parse,
+call a service in `api.core.resource`, answer.
 """
 import json
 
@@ -69,7 +70,7 @@ def linked_response(blp, status, links, **kwargs):
     """
     def decorator(func):
         func = blp.alt_response(status, **kwargs)(func)
-        return blp.doc(responses={status: {"links": links}})(func)
+        return blp.doc(responses={status: {"links": links}})(func) if links else func
     return decorator
 
 
@@ -104,7 +105,7 @@ def _links(resource, ids, source, *roles):
         parameters = {}
         for name in path_params:
             if name == resource.path_param and source == "body":
-                parameters[f"path.{name}"] = "$response.body#/id"
+                parameters[f"path.{name}"] = f"$response.body#/{resource.key_attribute}"
             else:
                 parameters[f"path.{name}"] = f"$request.path.{name}"
         if role in ("revision", "restore"):
@@ -113,6 +114,16 @@ def _links(resource, ids, source, *roles):
             parameters["header.If-Match"] = "$response.header.ETag"
         links[_camel(role)] = {"operationId": ids[role], "parameters": parameters, "description": descriptions[role]}
     return links
+
+
+def item_roles(resource):
+    """The item operations a resource offers besides its history: the read, and the writes unless immutable."""
+    return ("read",) if resource.immutable else ("read", "replace", "update", "delete")
+
+
+def item_links(resource):
+    """OpenAPI links from a response carrying the resource to the operations on it."""
+    return _links(resource, operation_ids(resource), "body", *item_roles(resource))
 
 
 def pagination_headers(info):
@@ -179,7 +190,7 @@ def register_resource(blp, resource, url):
     # Links lead from a created or read resource to its item operations. Not to its history: that outlives
     # a DELETE (admins read it, restore revives the resource), which generic link-following clients and
     # test tools take for a deleted resource still in use.
-    item_links = ("read", "replace", "update", "delete")
+    roles = item_roles(resource)
     read_security = READ_SECURITY if resource.policy.anonymous_reads else WRITE_SECURITY
     read_errors = () if resource.policy.anonymous_reads else (401, 403)
 
@@ -195,7 +206,7 @@ def register_resource(blp, resource, url):
         headers = {"ETag": etag}
         if status == 201:
             headers["Location"] = url_for(f"{blp.name}.{item_endpoint}", _external=False,
-                                          **{**request.view_args, item_param: str(stored["_id"])})
+                                          **{**request.view_args, item_param: resource.key_of(stored)})
         return json_response(representation, status, headers)
 
     def check_preconditions(stored):
@@ -217,12 +228,12 @@ def register_resource(blp, resource, url):
             resource.policy.ensure_can_list(identity, parent)
             docs, total = services.list_page(resource, args, identity, parent=parent)
             info = services.pagination(total, args["page"], args["page_size"])
-            body = [services.present(resource, doc, identity) for doc in docs]
+            body = [services.present_listed(resource, doc, identity) for doc in docs]
             return json_response(body, 200, pagination_headers(info))
 
         @blp.doc(summary=f"Create {label}", requestBody=create_body, security=WRITE_SECURITY, parameters=[IDEMPOTENCY_KEY],
                  operationId=ids["create"])
-        @linked_response(blp, 201, _links(resource, ids, "body", *item_links),
+        @linked_response(blp, 201, _links(resource, ids, "body", *roles),
                          schema=schema, success=True, headers={**ETAG_HEADER, **LOCATION_HEADER},
                          description=f"The created {label}.")
         @problems(blp, 400, 401, 403, 409, 413, 415, 422, *nested_errors)
@@ -250,10 +261,9 @@ def register_resource(blp, resource, url):
         resource.policy.ensure_visible(identity, stored, parent)
         return stored, parent
 
-    @blp.route(item_url, endpoint=item_endpoint)
-    class Item(MethodView):
+    class ItemRead(MethodView):
         @blp.doc(summary=f"Read {label}", parameters=[IF_NONE_MATCH], security=read_security, operationId=ids["read"])
-        @linked_response(blp, 200, _links(resource, ids, "body", "replace", "update", "delete"),
+        @linked_response(blp, 200, _links(resource, ids, "body", *roles[1:]),
                          schema=schema, success=True, headers=ETAG_HEADER, description=f"The {label}.")
         @blp.alt_response(304, description="Not modified: your If-None-Match is current.")
         @problems(blp, *read_errors[:1], 404, 412)
@@ -266,6 +276,12 @@ def register_resource(blp, resource, url):
                 return empty_response(304, {"ETag": etag})
             return json_response(representation, 200, {"ETag": etag})
 
+    if resource.immutable:
+        blp.route(item_url, endpoint=item_endpoint)(ItemRead)
+        return Collection, ItemRead
+
+    @blp.route(item_url, endpoint=item_endpoint)
+    class Item(ItemRead):
         @blp.doc(summary=f"Replace {label}", requestBody=request_body, parameters=[IF_MATCH], security=WRITE_SECURITY,
                  operationId=ids["replace"])
         @linked_response(blp, 200, _links(resource, ids, "body", "read", "update", "delete"),

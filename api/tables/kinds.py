@@ -23,6 +23,8 @@ class TableKind:
     label, description: localised text maps ({"it": ..., "ru": ...}).
     schema: marshmallow Schema class validating ``attributes`` (unknown fields are refused).
     upgrades: {old_version: function(attributes) -> attributes of old_version + 1}, one per older version.
+    per_session: names of attributes that record what happened at one session (its outcomes): left out when
+    the table is copied into the next edition.
     """
 
     name: str
@@ -31,6 +33,7 @@ class TableKind:
     description: dict
     schema: type
     upgrades: dict = field(default_factory=dict)
+    per_session: tuple = ()
 
     def validate_declaration(self):
         """Raise InvalidKind unless the declaration is complete and consistent."""
@@ -45,6 +48,10 @@ class TableKind:
                 raise InvalidKind(f"kind {self.name}: {attribute} must map ISO 639-1 codes to text")
         if not (isinstance(self.schema, type) and issubclass(self.schema, ma.Schema)):
             raise InvalidKind(f"kind {self.name}: schema must be a marshmallow Schema class")
+        unknown = [name for name in self.per_session if name not in self.schema._declared_fields] \
+            if isinstance(self.per_session, (tuple, list, frozenset)) else [self.per_session]
+        if unknown:
+            raise InvalidKind(f"kind {self.name}: per_session must name attributes of its schema, not {unknown}")
         missing = [v for v in range(1, self.version) if not callable(self.upgrades.get(v))]
         if missing:
             raise InvalidKind(f"kind {self.name}: no upgrade function from version(s) {missing}")

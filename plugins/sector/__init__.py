@@ -35,6 +35,7 @@ SECTOR = TableKind(
                  "ru": "Рабочий стол по группе отраслей с сопредседателями от обеих стран, повесткой и итогами.",
                  "en": "A working table on a group of sectors, co-chaired by both countries, with agenda and outcomes."},
     schema=SectorAttributesSchema,
+    per_session=("outcomes",),  # the next edition's table starts with its agenda, not this one's outcomes
 )
 
 

@@ -19,6 +19,7 @@ META = ("id", "version", "created_at", "updated_at")
 UNICODE_TEXT = ("👩🏽‍🔬 مرحبا بالعالم שָׁלוֹם e\u0301\u0308\u0327 Z\u0364\u0351\u0313 漢字かな 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 "
                 "\u202eRTL override\u202c \u200d\u200b\ufeff Ωмега ÅÆØ")
 _emails = itertools.count(1)
+_releases = itertools.count(1)
 
 
 def user_body(world):
@@ -63,6 +64,11 @@ def networking_settings_body(world):
             "max_open_requests_per_participant": 50}
 
 
+def release_body(world):
+    # Each valid release takes a name not taken before (a repeated one is a 409 duplicate).
+    return {"name": f"v{next(_releases)}", "notes": {"it": "Programma provvisorio", "ru": "Предварительная программа"}}
+
+
 # collection rule -> (a valid new body, how to put a text into a body)
 RESOURCES = {
     "/api/v1/organisations": (lambda world: organisation_body(), lambda text: {"name": text}),
@@ -74,12 +80,13 @@ RESOURCES = {
     "/api/v1/sessions/<session_id>/registrations": (registration_body,
                                                      lambda text: {"networking_profile": {"offers": {"it": text}}}),
     "/api/v1/sessions/<session_id>/networking/requests": (meeting_request_body, lambda text: {"message": text}),
+    "/api/v1/sessions/<session_id>/releases": (release_body, lambda text: {"notes": {"it": text}}),
     # The session's one settings document: replaced at its own address (PUT), never created by POST.
     "/api/v1/sessions/<session_id>/networking": (networking_settings_body, lambda text: {"room": text}),
 }
 # Actions that read no body at all: running the scheduler, publishing a schedule, ending an account's tokens,
-# rotating a client's secret.
-BODILESS = re.compile(r"(/networking/schedules(/<[^>]+>/publish)?|/revoke-tokens|/rotate-secret)$")
+# rotating a client's secret, cloning a session.
+BODILESS = re.compile(r"(/networking/schedules(/<[^>]+>/publish)?|/revoke-tokens|/rotate-secret|/clone)$")
 NETWORKING_PARTICIPANTS = 16
 
 

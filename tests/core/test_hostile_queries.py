@@ -140,7 +140,8 @@ def test_every_item_route_is_covered(app):
     params = {p for _, rule in item_rules(app) for p in re.findall(r"<(?:[^:>]+:)?(\w+)>", rule)}
 
     assert params == {"organisation_id", "session_id", "table_id", "seminar_id", "registration_id", "user_id",
-                      "client_key", "version", "name", "filename", "request_id", "number"}
+                      "client_key", "version", "name", "filename", "request_id", "number",
+                      "release_name"}
 
 
 @pytest.mark.parametrize("version", [BIG, str(2**63), str(2**53 + 1), "0", "-1", "1.5", "1e3", "%00"])

@@ -22,10 +22,12 @@ def resources():
     from api.auth.resource import clients, users
     from api.organisations.resource import organisations
     from api.registrations.resource import registrations
+    from api.releases.resource import releases
     from api.seminars.resource import seminars
     from api.sessions.resource import sessions
     from api.tables.resource import tables
-    return {r.name: r for r in (organisations, sessions, tables, seminars, registrations, users, clients)}
+    return {r.name: r for r in (organisations, sessions, tables, seminars, registrations, users, clients,
+                                   releases)}
 
 
 def index_keys(model):
@@ -89,6 +91,7 @@ EQUALITY_CASES = [
     ("clients", {}, ADMIN, {"deleted_at"}),
     ("clients", {"organisation_id": SOME_ID}, ADMIN, {"organisation_id", "deleted_at"}),
     ("clients", {"active": "false"}, ADMIN, {"deleted_at"}),
+    ("releases", {}, ANONYMOUS, {"session_id", "deleted_at"}),  # newest first unless sorted otherwise
 ]
 
 
@@ -125,7 +128,7 @@ def test_the_usual_orders_of_a_list_come_from_an_index(name, sort, leading):
 
 
 @pytest.mark.parametrize("name", ["organisations", "sessions", "tables", "seminars", "registrations", "users",
-                                  "clients"])
+                                  "clients", "releases"])
 def test_a_search_has_an_index_starting_with_its_words(name):
     resource, query, _ = built(name, {"q": "moskva"}, ADMIN)
     assert "search_terms" in operator_fields(query)

@@ -11,6 +11,7 @@ from api.demo import DEMO_LOADER, load_demo
 from api.extensions import connect_database
 from api.organisations.resource import organisations
 from api.registrations.resource import registrations
+from api.releases.resource import releases
 from api.seminars.resource import seminars
 from api.sessions.resource import sessions
 from api.storage import prepare_storage
@@ -29,7 +30,7 @@ SUMMARY = {name: 1 for name in ("version", "session_id", "kind", "attributes", "
                                  "starts_on", "ends_on", "deleted_at", "organisation_id")}
 # Collection segment of a path → the resource it names.
 RESOURCES = {resource.name: resource for resource in (sessions, organisations, tables, seminars, registrations, users,
-                                                     clients, meeting_requests, networking_settings)}
+                                                     clients, meeting_requests, networking_settings, releases)}
 # The demo session has concluded: registrations are made in this next one, open for them, with a small programme.
 OPEN_SESSION = {
     "number": 22, "title": {"it": "XXII Sessione della Task Force italo-russa", "ru": "XXII сессия Рабочей группы"},
@@ -59,6 +60,9 @@ class World:
             self.open_session_id = str(open_session["_id"])
             services.create(tables, OPEN_SESSION_TABLE, DEMO_LOADER, parent=open_session)
             services.create(seminars, OPEN_SESSION_SEMINAR, DEMO_LOADER, parent=open_session)
+            # A release of the demo session's programme, for the release reads to find.
+            services.create(releases, {"name": "v1"}, DEMO_LOADER,
+                            parent=sessions.collection.find_one({"_id": ObjectId(self.session_id)}))
             self.organisation_ids = sorted(str(o["_id"]) for o in organisations.collection.find({}, {"_id": 1}))
             self.partner_organisation_id = str(organisations.collection.find_one({"name": PARTNER_ORGANISATION})["_id"])
             self.managed_ids = sorted(str(o["_id"]) for o in organisations.collection.find(
@@ -84,17 +88,23 @@ class World:
     # Looking things up in the store ---------------------------------------------------------------
 
     def find(self, resource, resource_id, *, summary=False, **query):
-        """The stored document with this id (deleted ones too), or None; with summary, only the fields
+        """The stored document with this id, or key (deleted ones too), or None; with summary, only the fields
         that say where it is and what state it is in."""
-        try:
-            object_id = ObjectId(resource_id)
-        except (InvalidId, TypeError):
+        if resource.key_field != "_id":
+            key = {resource.key_field: resource_id} if isinstance(resource_id, str) else None
+        else:
+            try:
+                key = {"_id": ObjectId(resource_id)}
+            except (InvalidId, TypeError):
+                key = None
+        if key is None:
             return None
-        return resource.collection.find_one({"_id": object_id, **query}, SUMMARY if summary else None)
+        return resource.collection.find_one({**key, **query}, SUMMARY if summary else None)
 
     def find_settings(self, session_id):
         """The session's stored networking settings, or None."""
         return networking_settings.collection.find_one({"session_id": str(session_id), "deleted_at": None})
 
     def items_of(self, resource, **query):
-        return [str(doc["_id"]) for doc in resource.collection.find({"deleted_at": None, **query}, {"_id": 1}).sort("_id")]
+        return [resource.key_of(doc) for doc in
+                resource.collection.find({"deleted_at": None, **query}, {resource.key_field: 1}).sort("_id")]

@@ -161,3 +161,14 @@ def test_openapi_sector_attributes_match_the_published_json_schema(client, schem
 
     assert set(schemas["SectorAttributes"]["properties"]) == set(published["properties"])
     assert schemas["SectorAttributes"]["additionalProperties"] is False
+
+
+@pytest.mark.parametrize("per_session", [("minutes",), "outcomes"])
+def test_a_kind_s_per_session_attributes_must_be_attributes_of_its_schema(per_session):
+    from api.tables.kinds import InvalidKind, TableKind
+    from plugins.sector import SECTOR
+    kind = TableKind(name="sector_copy", version=1, label=SECTOR.label, description=SECTOR.description,
+                     schema=SECTOR.schema, per_session=per_session)
+
+    with pytest.raises(InvalidKind, match="per_session"):
+        kind.validate_declaration()
