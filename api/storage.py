@@ -17,6 +17,11 @@ DOCUMENTS = [Session, Table, Seminar, Organisation, Registration, SeatBook, User
              IdempotencyRecord, RefreshToken, RevokedAccessToken, RateCounter]
 
 
+def cold_collections():
+    """The collections whose models declare `meta["embedded_cold"]`: the embedded store keeps them in its file."""
+    return frozenset(document._get_collection_name() for document in DOCUMENTS if document._meta.get("embedded_cold"))
+
+
 def prepare_storage(app, backend):
     """Create indexes; load the demo data when asked (on the embedded store, into an empty one only)."""
     with app.app_context():

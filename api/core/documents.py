@@ -52,6 +52,8 @@ class Revision(me.Document):
     meta = {
         "collection": "revisions",
         "strict": False,
+        # Written on every change and read an item at a time: the embedded store keeps it on disk (api/embedded/cold.py).
+        "embedded_cold": True,
         "indexes": [
             ["resource_type", "resource_id", "-version"],
             "changed_at",

@@ -2,11 +2,13 @@
 
 Random documents of the app's shapes (an organisation's fields, with the None, missing and list values the
 store meets), random writes, then random filters, sorts and pages against plain mongomock and against the
-embedded store, whose indexes only choose which documents mongomock's matcher sees.
+embedded store, whose indexes only choose which documents mongomock's matcher sees; each test runs on a
+collection kept in memory and on a cold one (its documents in SQLite, only their index keys in memory).
 """
 import datetime as dt
 
 import mongomock
+import pytest
 from bson import ObjectId
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -111,10 +113,10 @@ writes = st.lists(st.one_of(
 ), max_size=8)
 
 
-def _pair(unique=None):
+def _pair(cold, unique=None):
     install()
     plain = mongomock.MongoClient().db.organisations
-    embedded = mongomock.MongoClient(_store=EmbeddedServerStore()).db.organisations
+    embedded = mongomock.MongoClient(_store=EmbeddedServerStore(cold={"organisations"} if cold else ())).db.organisations
     for collection in (plain, embedded):
         for spec in Organisation._meta["index_specs"]:
             collection.create_index(list(spec["fields"]))
@@ -154,11 +156,12 @@ def _page(collection, spec, sort, skip, limit):
     return list(cursor.skip(skip).limit(limit))
 
 
+@pytest.mark.parametrize("cold", [False, True], ids=["in memory", "cold"])
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(documents(), max_size=40), writes, st.lists(st.tuples(filters(), sorts, st.integers(0, 12), st.integers(0, 8)),
                                                              min_size=1, max_size=4))
-def test_every_query_answers_as_mongomock_does(initial, changes, queries):
-    plain, embedded = _pair()
+def test_every_query_answers_as_mongomock_does(cold, initial, changes, queries):
+    plain, embedded = _pair(cold)
     for document in initial:
         assert _apply(plain, ("insert", document)) == _apply(embedded, ("insert", document))
     for write in changes:
@@ -170,12 +173,13 @@ def test_every_query_answers_as_mongomock_does(initial, changes, queries):
         assert _answer(embedded.find_one, spec, sort=sort) == _answer(plain.find_one, spec, sort=sort)
 
 
+@pytest.mark.parametrize("cold", [False, True], ids=["in memory", "cold"])
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.sampled_from(IDS[:6]), st.sampled_from(NAMES)), max_size=8),
        st.lists(st.tuples(st.sampled_from(IDS[:6]), st.sampled_from(NAMES)), max_size=8))
-def test_a_unique_index_refuses_the_same_writes(inserts, renames):
+def test_a_unique_index_refuses_the_same_writes(cold, inserts, renames):
     """mongomock changes a document in place before checking unique indexes: the index must see the change."""
-    plain, embedded = _pair(unique="name")
+    plain, embedded = _pair(cold, unique="name")
     for doc_id, name in inserts:
         assert _apply(plain, ("insert", {"_id": doc_id, "name": name})) == \
             _apply(embedded, ("insert", {"_id": doc_id, "name": name}))
