@@ -27,13 +27,20 @@ _PLAIN_PREFIX = re.compile(r"\^([A-Za-z0-9_]*)")
 SORT_COST_IN_ENTRIES = 8
 
 
+_NONE = object()
+
+
 def _is_key(value):
     return isinstance(value, _KEY_TYPES) and not (isinstance(value, float) and math.isnan(value))
 
 
 class FieldIndex:
     """Equality lookups on one top-level field: value → ids; and, built on the first anchored prefix
-    pattern on the field (`q=` search terms), the sorted list of its distinct string values."""
+    pattern on the field (`q=` search terms), the sorted list of its distinct string values.
+
+    A value held by one document (a timestamp, a name) maps to its id itself rather than to a set of one:
+    such buckets are most of an index of distinct values, and a set of one costs some 200 bytes more.
+    """
 
     _EMPTY = frozenset()
     _UNSURE = object()
@@ -62,13 +69,15 @@ class FieldIndex:
             self.unsure.add(doc_id)
             return
         for key in keys if isinstance(keys, tuple) else (keys,):
-            bucket = self.buckets.get(key)
-            if bucket is None:
-                self.buckets[key] = {doc_id}
+            bucket = self.buckets.get(key, _NONE)
+            if bucket is _NONE:
+                self.buckets[key] = doc_id
                 if self.strings is not None and isinstance(key, str):
                     self.strings.add(key)
-            else:
+            elif type(bucket) is set:
                 bucket.add(doc_id)
+            else:
+                self.buckets[key] = {bucket, doc_id}
 
     def remove(self, doc_id):
         if doc_id not in self.keys_of:
@@ -79,19 +88,29 @@ class FieldIndex:
             return
         for key in keys if isinstance(keys, tuple) else (keys,):
             bucket = self.buckets[key]
-            bucket.discard(doc_id)
-            if not bucket:
-                del self.buckets[key]
-                if self.strings is not None and isinstance(key, str):
-                    self.strings.discard(key)
+            if type(bucket) is set:
+                bucket.discard(doc_id)
+                if len(bucket) == 1:
+                    self.buckets[key] = next(iter(bucket))
+                continue
+            del self.buckets[key]
+            if self.strings is not None and isinstance(key, str):
+                self.strings.discard(key)
+
+    def bucket(self, value):
+        """The ids whose field holds value (a set of the index itself: do not change it)."""
+        bucket = self.buckets.get(value, _NONE)
+        if bucket is _NONE:
+            return self._EMPTY
+        return bucket if type(bucket) is set else (bucket,)
 
     def lookup(self, values):
-        """Ids whose field may equal one of values (a set of the index itself: do not change it)."""
+        """Ids whose field may equal one of values (possibly a set of the index itself: do not change it)."""
         if len(values) == 1 and not self.unsure:
-            return self.buckets.get(values[0], self._EMPTY)
+            return self.bucket(values[0])
         found = set(self.unsure)
         for value in values:
-            found |= self.buckets.get(value, self._EMPTY)
+            found.update(self.bucket(value))
         return found
 
     def prefixed(self, prefix):
@@ -102,7 +121,7 @@ class FieldIndex:
         for value in self.strings.islice(self.strings.bisect_left(prefix)):
             if not value.startswith(prefix):
                 break
-            found |= self.buckets[value]
+            found.update(self.bucket(value))
         return found
 
 
@@ -160,13 +179,34 @@ class OrderedIndex:
             self.entries.remove(key)
 
 
+FORWARD, BACKWARD, GROUPS_BACKWARD = "forward", "backward", "groups backward"
+# Sorts before every key part (ranks start at 0): the probe that finds where a group of equal keys begins.
+_BEFORE_ALL = (-1, None, False)
+
+
+def walk(index, how):
+    """The entries of an ordered index in the order `how` names (see `ordered_index`)."""
+    entries = index.entries
+    if how == FORWARD:
+        yield from entries
+    elif how == BACKWARD:
+        yield from reversed(entries)
+    else:
+        end = len(entries)
+        while end:
+            group = entries[end - 1].parts[:-1]
+            start = entries.bisect_left(SortKey(group + (_BEFORE_ALL,), None))
+            yield from entries.islice(start, end)
+            end = start
+
+
 class IndexedCollectionStore:
     """Mixin state for a collection store: field indexes, ordered indexes, natural order, change log."""
 
     def _init_indexing(self, journal=None):
         self.field_indexes = {}
         self.ordered = {}
-        self.servable_sorts = set()
+        self.declared_keys = set()
         self.seq_of = {}
         self._seq = itertools.count(1)
         self.journal = journal
@@ -196,29 +236,56 @@ class IndexedCollectionStore:
             self.journal.touch(self, doc_id)
 
     def declare_index(self, index_dict):
-        """Take the fields of a declared index: each top-level field gets equality lookups, and the sort
-        orders it can serve (each suffix of its keys, ending with _id) are noted."""
+        """Take the fields of a declared index: each top-level field gets equality lookups (all of them built in
+        one pass over the documents), and its keys, ending with _id, are noted for the sorts they serve."""
         fields = [key for key, _ in index_dict["key"]]
-        for field in fields:
-            if "." not in field and not field.startswith("$") and field not in self.field_indexes:
-                index = FieldIndex(field)
-                for doc_id, document in self._documents.items():
+        new = [FieldIndex(field) for field in dict.fromkeys(fields)
+               if "." not in field and not field.startswith("$") and field not in self.field_indexes]
+        if new:
+            for doc_id, document in self._documents.items():
+                for index in new:
                     index.add(doc_id, document)
-                self.field_indexes[field] = index
+            self.field_indexes.update((index.field, index) for index in new)
         if fields[-1] != "_id":
             fields.append("_id")
-        for start in range(len(fields)):
-            self.servable_sorts.add(tuple(fields[start:]))
+        self.declared_keys.add(tuple(fields))
 
-    def ordered_index(self, sort):
-        """The ordered index of a sort specification, built on first use; None when no declared index serves it."""
+    def serves(self, sort_fields, spec):
+        """True when a declared index serves this sort for this filter, as MongoDB would use it: its keys, less
+        those the filter fixes by equality (`deleted_at: null`, a parent's id), begin with the sort's fields."""
+        fixed = {field for field, condition in conjuncts(spec)
+                 if field is not None and len(_equality_values(condition) or ()) == 1}
+        for keys in self.declared_keys:
+            walked = tuple(key for key in keys if key not in fixed or key in sort_fields)
+            if walked[:len(sort_fields)] == sort_fields:
+                return True
+        return False
+
+    def ordered_index(self, sort, spec):
+        """(The ordered index to walk, how to walk it) for a sort, built on first use; None when no declared
+        index serves it.
+
+        One ascending index serves a sort's fields in every uniform direction: walked forwards, backwards, or
+        backwards group by group (`-name` sorts as name descending, then _id ascending among equal names).
+        """
         sort = tuple((field, direction) for field, direction in sort)
-        if tuple(field for field, _ in sort) not in self.servable_sorts:
+        fields = tuple(field for field, _ in sort)
+        if not self.serves(fields, spec):
             return None
-        index = self.ordered.get(sort)
+        directions = {direction for _, direction in sort[:-1]}
+        last = sort[-1][1]
+        if directions <= {1} and last == 1:
+            walk, key = FORWARD, tuple((field, 1) for field in fields)
+        elif directions <= {-1} and last == -1:
+            walk, key = BACKWARD, tuple((field, 1) for field in fields)
+        elif directions == {-1} and last == 1:
+            walk, key = GROUPS_BACKWARD, tuple((field, 1) for field in fields)
+        else:
+            walk, key = FORWARD, sort
+        index = self.ordered.get(key)
         if index is None:
-            index = self.ordered[sort] = OrderedIndex(sort, self._documents.items())
-        return index
+            index = self.ordered[key] = OrderedIndex(key, self._documents.items())
+        return index, walk
 
     def in_natural_order(self, ids):
         """The documents of ids in mongomock's order (insertion order)."""
@@ -302,7 +369,7 @@ def plan(store, spec):
     for found in found_sets[1:]:
         if not candidates:
             break
-        candidates &= found
+        candidates.intersection_update(found)
     return candidates, exact
 
 
@@ -319,13 +386,13 @@ def page(store, spec, sort, skip, limit):
         expected_walk = (skip + limit) * len(store._documents) / max(len(candidates), 1)
         if len(candidates) * SORT_COST_IN_ENTRIES < expected_walk:
             return None
-    index = store.ordered_index(sort)
-    if index is None:
+    served = store.ordered_index(sort, spec)
+    if served is None:
         return None
     documents = store._documents
     found = []
     wanted = skip + limit
-    for entry in index.entries:
+    for entry in walk(*served):
         if candidates is not None and entry.doc_id not in candidates:
             continue
         document = documents[entry.doc_id]
