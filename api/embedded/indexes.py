@@ -11,6 +11,7 @@ import copy
 import datetime as dt
 import itertools
 import math
+import operator
 import re
 
 from bson import ObjectId
@@ -78,6 +79,15 @@ class FieldIndex:
                 bucket.add(doc_id)
             else:
                 self.buckets[key] = {bucket, doc_id}
+
+    def update(self, doc_id, document):
+        old = self.keys_of.get(doc_id, _NONE)
+        if old is not _NONE and old is not self._UNSURE:
+            keys = self._keys(document)
+            if type(keys) is type(old) and keys == old:  # most writes leave the indexed fields alone
+                return
+        self.remove(doc_id)
+        self.add(doc_id, document)
 
     def remove(self, doc_id):
         if doc_id not in self.keys_of:
@@ -148,22 +158,73 @@ class SortKey:
         return not (self < other or other < self)
 
 
+class Compared:
+    """A sort value Python cannot order as BSON does (a sub-document, a list, NaN, …): compared by mongomock."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        # mongomock updates documents in place: the key must keep the value it was sorted by.
+        self.obj = copy.deepcopy(obj)
+
+    def __lt__(self, other):
+        return filtering.bson_compare(operator.lt, self.obj, other.obj if isinstance(other, Compared) else other)
+
+    def __gt__(self, other):
+        return filtering.bson_compare(operator.gt, self.obj, other.obj if isinstance(other, Compared) else other)
+
+    def __eq__(self, other):
+        return not (self < other or self > other)
+
+    __hash__ = None
+
+
+def _flat_part(rank, value):
+    """(rank, BSON type order, value) of one sort key part: tuples of these compare with Python's own
+    comparisons exactly as mongomock's sort compares the parts (type order first, then the values)."""
+    obj = value.obj
+    if obj is None:
+        return rank, 5, 0
+    if isinstance(obj, bool):
+        return rank, 40, obj
+    if isinstance(obj, (int, float)) and obj == obj:
+        return rank, 10, obj
+    if isinstance(obj, str):
+        return rank, 15, obj
+    if isinstance(obj, ObjectId):
+        return rank, 35, obj
+    if isinstance(obj, dt.datetime):
+        return rank, 45, obj
+    return rank, filtering._get_compare_type(obj), Compared(obj)
+
+
 class OrderedIndex:
-    """All documents in the order of one sort specification that a declared index serves."""
+    """All documents in the order of one sort specification that a declared index serves.
+
+    An ascending specification (the usual one: every other direction is walked from it) keys each document by
+    a flat tuple of its parts and its id: compared natively, it is several times cheaper to keep in order and
+    to hold than a SortKey, which only a sort mixing directions needs.
+    """
 
     def __init__(self, sort, documents):
         self.sort = sort
+        self.flat = all(direction == 1 for _, direction in sort)
         self.key_of = {}
         self.entries = SortedList()
         for doc_id, document in documents:
             self.add(doc_id, document)
 
     def key(self, doc_id, document):
+        if self.flat:
+            parts = []
+            for field, _ in self.sort:
+                parts.extend(_flat_part(*filtering.resolve_sort_key(field, document)))
+            parts.append(doc_id)
+            return tuple(parts)
         parts = []
         for field, direction in self.sort:
             rank, value = filtering.resolve_sort_key(field, document)
             if isinstance(value.obj, (dict, list)):
-                # mongomock updates documents in place: the key must keep the value it was sorted by.
                 value = filtering.BsonComparable(copy.deepcopy(value.obj))
             parts.append((rank, value, direction < 0))
         return SortKey(tuple(parts), doc_id)
@@ -173,6 +234,22 @@ class OrderedIndex:
         self.key_of[doc_id] = key
         self.entries.add(key)
 
+    def update(self, doc_id, document):
+        old = self.key_of.get(doc_id)
+        if self.flat and old is not None:
+            key = self.key(doc_id, document)
+            if key == old:  # most writes leave the sorted fields alone
+                return
+            self.entries.remove(old)
+            self.key_of[doc_id] = key
+            self.entries.add(key)
+            return
+        self.remove(doc_id)
+        self.add(doc_id, document)
+
+    def doc_id(self, entry):
+        return entry[-1] if self.flat else entry.doc_id
+
     def remove(self, doc_id):
         key = self.key_of.pop(doc_id, None)
         if key is not None:
@@ -180,24 +257,33 @@ class OrderedIndex:
 
 
 FORWARD, BACKWARD, GROUPS_BACKWARD = "forward", "backward", "groups backward"
-# Sorts before every key part (ranks start at 0): the probe that finds where a group of equal keys begins.
-_BEFORE_ALL = (-1, None, False)
 
 
 def walk(index, how):
-    """The entries of an ordered index in the order `how` names (see `ordered_index`)."""
+    """The ids of an ordered index's documents in the order `how` names (see `ordered_index`)."""
     entries = index.entries
+    doc_id = index.doc_id
     if how == FORWARD:
-        yield from entries
+        ordered = entries
     elif how == BACKWARD:
-        yield from reversed(entries)
+        ordered = reversed(entries)
     else:
-        end = len(entries)
-        while end:
-            group = entries[end - 1].parts[:-1]
-            start = entries.bisect_left(SortKey(group + (_BEFORE_ALL,), None))
-            yield from entries.islice(start, end)
-            end = start
+        ordered = _groups_backward(entries, 3 * (len(index.sort) - 1))
+    for entry in ordered:
+        yield doc_id(entry)
+
+
+def _groups_backward(entries, group_length):
+    """Flat entries by groups of equal leading parts, the groups last first, each in its own order.
+
+    A group's leading parts alone sort before each of its entries (a shorter tuple sorts first), so bisecting
+    for them finds where the group begins.
+    """
+    end = len(entries)
+    while end:
+        start = entries.bisect_left(entries[end - 1][:group_length])
+        yield from entries.islice(start, end)
+        end = start
 
 
 class IndexedCollectionStore:
@@ -230,8 +316,7 @@ class IndexedCollectionStore:
 
     def reindex(self, doc_id, document):
         for index in itertools.chain(self.field_indexes.values(), self.ordered.values()):
-            index.remove(doc_id)
-            index.add(doc_id, document)
+            index.update(doc_id, document)
         if self.journal is not None:
             self.journal.touch(self, doc_id)
 
@@ -392,10 +477,10 @@ def page(store, spec, sort, skip, limit):
     documents = store._documents
     found = []
     wanted = skip + limit
-    for entry in walk(*served):
-        if candidates is not None and entry.doc_id not in candidates:
+    for doc_id in walk(*served):
+        if candidates is not None and doc_id not in candidates:
             continue
-        document = documents[entry.doc_id]
+        document = documents[doc_id]
         if (candidates is None or not exact) and not filtering.filter_applies(spec, document):
             continue
         found.append(document)
