@@ -44,14 +44,14 @@ class FieldIndex:
     """
 
     _EMPTY = frozenset()
-    _UNSURE = object()
+    UNSURE = object()
 
     def __init__(self, field):
         self.field = field
         self.buckets = {}
         self.unsure = set()
         # A document's lookup key (one value), its distinct keys (a tuple, for a list: far smaller than a
-        # frozenset of a document's twenty search words) or _UNSURE.
+        # frozenset of a document's twenty search words) or UNSURE.
         self.keys_of = {}
         self.strings = None
 
@@ -60,13 +60,13 @@ class FieldIndex:
         if isinstance(value, list):
             if all(_is_key(item) for item in value):
                 return tuple(set(value))
-            return self._UNSURE
-        return value if _is_key(value) else self._UNSURE
+            return self.UNSURE
+        return value if _is_key(value) else self.UNSURE
 
     def add(self, doc_id, document):
         keys = self._keys(document)
         self.keys_of[doc_id] = keys
-        if keys is self._UNSURE:
+        if keys is self.UNSURE:
             self.unsure.add(doc_id)
             return
         for key in keys if isinstance(keys, tuple) else (keys,):
@@ -82,7 +82,7 @@ class FieldIndex:
 
     def update(self, doc_id, document):
         old = self.keys_of.get(doc_id, _NONE)
-        if old is not _NONE and old is not self._UNSURE:
+        if old is not _NONE and old is not self.UNSURE:
             keys = self._keys(document)
             if type(keys) is type(old) and keys == old:  # most writes leave the indexed fields alone
                 return
@@ -93,7 +93,7 @@ class FieldIndex:
         if doc_id not in self.keys_of:
             return
         keys = self.keys_of.pop(doc_id)
-        if keys is self._UNSURE:
+        if keys is self.UNSURE:
             self.unsure.discard(doc_id)
             return
         for key in keys if isinstance(keys, tuple) else (keys,):
@@ -106,6 +106,10 @@ class FieldIndex:
             del self.buckets[key]
             if self.strings is not None and isinstance(key, str):
                 self.strings.discard(key)
+
+    def values(self):
+        """(id, the value its lookups use: one key, a tuple of a list's keys, or UNSURE) of every document."""
+        return self.keys_of.items()
 
     def bucket(self, value):
         """The ids whose field holds value (a set of the index itself: do not change it)."""

@@ -4,13 +4,15 @@ import functools
 import itertools
 import threading
 
+import mongomock
+
 from mongomock import filtering, helpers
 from mongomock.collection import Collection, Cursor
 from mongomock.store import CollectionStore, DatabaseStore, ServerStore
 
 from api.embedded import durable
 from api.embedded.cold import ColdDocuments
-from api.embedded.indexes import IndexedCollectionStore, page, plan
+from api.embedded.indexes import FieldIndex, IndexedCollectionStore, page, plan
 
 STORE_LOCK = threading.RLock()
 _nesting = [0]  # store operations in progress (only the thread holding STORE_LOCK counts): commit when 0
@@ -51,6 +53,29 @@ class EmbeddedCollectionStore(CollectionStore, IndexedCollectionStore):
         if self.cold:
             self._documents.changed(doc_id, document)
         super().reindex(doc_id, document)
+
+    def _expire_documents(self, index):
+        field = next(iter(index["key"]))[0]
+        field_index = self.field_indexes.get(field)
+        if not self.cold or field_index is None or len(index["key"]) > 1:
+            return super()._expire_documents(index)
+        # mongomock reads every document's TTL field before each operation: a cold collection reads the
+        # values its index holds instead of every row.
+        try:
+            expiry = int(index["expireAfterSeconds"])
+        except ValueError:
+            return
+        now = mongomock.utcnow()
+        expired = []
+        for doc_id, value in field_index.values():
+            if value is FieldIndex.UNSURE:
+                value = self._documents[doc_id].get(field)
+            elif isinstance(value, tuple):
+                value = list(value)
+            if self._value_meets_expiry(value, expiry, now):
+                expired.append(doc_id)
+        for doc_id in expired:
+            del self[doc_id]
 
     def committed(self, doc_ids):
         """The journal wrote these documents: a cold collection reads them from the file from now on."""
