@@ -33,15 +33,6 @@ class ColdDocuments:
     def __len__(self):
         return len(self.store.seq_of)
 
-    def __bool__(self):
-        return bool(self.store.seq_of)
-
-    def __iter__(self):
-        return iter(list(self.store.seq_of))
-
-    def keys(self):
-        return list(self.store.seq_of)
-
     def __getitem__(self, key):
         if key not in self.store.seq_of:
             raise KeyError(key)

@@ -191,7 +191,7 @@ def _flat_part(rank, value):
         return rank, 5, 0
     if isinstance(obj, bool):
         return rank, 40, obj
-    if isinstance(obj, (int, float)) and obj == obj:
+    if isinstance(obj, int) or (isinstance(obj, float) and not math.isnan(obj)):
         return rank, 10, obj
     if isinstance(obj, str):
         return rank, 15, obj
@@ -228,7 +228,7 @@ class OrderedIndex:
         parts = []
         for field, direction in self.sort:
             rank, value = filtering.resolve_sort_key(field, document)
-            if isinstance(value.obj, (dict, list)):
+            if isinstance(value.obj, (dict, list)):  # kept as sorted, whatever mongomock changes in place
                 value = filtering.BsonComparable(copy.deepcopy(value.obj))
             parts.append((rank, value, direction < 0))
         return SortKey(tuple(parts), doc_id)

@@ -5,7 +5,6 @@ import itertools
 import threading
 
 import mongomock
-
 from mongomock import filtering, helpers
 from mongomock.collection import Collection, Cursor
 from mongomock.store import CollectionStore, DatabaseStore, ServerStore
