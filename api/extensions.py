@@ -61,12 +61,13 @@ def connect_database(config):
     import mongomock
 
     from api.embedded.store import OpenStore
+    from api.storage import cold_collections
 
     global _embedded
     if _embedded is not None:
         _embedded.close()
         _embedded = None
-    _embedded = OpenStore(config["EMBEDDED_DB"], config["EMBEDDED_SYNCHRONOUS"], EMBEDDED_DATABASE)
+    _embedded = OpenStore(config["EMBEDDED_DB"], config["EMBEDDED_SYNCHRONOUS"], EMBEDDED_DATABASE, cold_collections())
     mongoengine.connect(EMBEDDED_DATABASE, host="mongodb://localhost", alias=DATABASE_ALIAS,
                         mongo_client_class=mongomock.MongoClient, uuidRepresentation="standard",
                         _store=_embedded.server_store)

@@ -18,6 +18,11 @@ DOCUMENTS = [Session, Table, Seminar, Release, Organisation, Registration, SeatB
              IdempotencyRecord, RefreshToken, RevokedAccessToken, RateCounter]
 
 
+def cold_collections():
+    """The collections whose models declare `meta["embedded_cold"]`: the embedded store keeps them in its file."""
+    return frozenset(document._get_collection_name() for document in DOCUMENTS if document._meta.get("embedded_cold"))
+
+
 def prepare_storage(app, backend):
     """Create indexes; load the demo data when asked (on the embedded store, into an empty one only)."""
     with app.app_context():

@@ -30,6 +30,7 @@ class Client(VersionedDocument):
     meta = {"collection": "clients", "indexes": [
         {"fields": ["client_id"], "unique": True},
         ("organisation_id", "deleted_at", "id"),
+        ("deleted_at", "name", "id"),  # sort=name
     ]}
 
 

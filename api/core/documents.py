@@ -22,11 +22,13 @@ class VersionedDocument(me.Document):
     # Every list filters on deleted_at = null and sorts last by _id: (deleted_at, _id) answers the plain list
     # and its count from the index alone, and gives every list query an index to start from. A resource's
     # own indexes put its equality filters first, then deleted_at, then _id: the filtered list needs no
-    # sort stage. `q` reads search_terms (anchored prefixes: index ranges).
+    # sort stage. `q` reads search_terms (anchored prefixes: index ranges). Every list sorts by created_at and
+    # updated_at: (deleted_at, <field>, _id) hands it out in that order (deleted_at is fixed, _id breaks ties).
     meta = {
         "abstract": True,
         "strict": False,
-        "indexes": [("deleted_at", "id"), "search_terms", "updated_at"],
+        "indexes": [("deleted_at", "id"), "search_terms", "updated_at", ("deleted_at", "created_at", "id"),
+                    ("deleted_at", "updated_at", "id")],
     }
 
 
@@ -52,6 +54,8 @@ class Revision(me.Document):
     meta = {
         "collection": "revisions",
         "strict": False,
+        # Written on every change and read an item at a time: the embedded store keeps it on disk (api/embedded/cold.py).
+        "embedded_cold": True,
         "indexes": [
             ["resource_type", "resource_id", "-version"],
             "changed_at",

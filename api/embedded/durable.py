@@ -8,6 +8,7 @@ stays consistent, it just ends a little earlier). EMBEDDED_SYNCHRONOUS=FULL fsyn
 case too, at the cost of one fsync per write.
 """
 import fcntl
+import functools
 import os
 import sqlite3
 import sys
@@ -18,6 +19,7 @@ from bson.binary import UuidRepresentation
 from bson.codec_options import CodecOptions
 from bson.errors import BSONError
 from bson.json_util import CANONICAL_JSON_OPTIONS, dumps
+from mongomock import helpers
 from pymongo.errors import ConnectionFailure
 
 CODEC = CodecOptions(document_class=dict, tz_aware=False, uuid_representation=UuidRepresentation.STANDARD)
@@ -76,6 +78,11 @@ def _encode_id(doc_id):
     return bson.encode({"_id": doc_id}, codec_options=CODEC)
 
 
+def _decode_id(id_bytes):
+    doc_id = bson.decode(id_bytes, codec_options=CODEC)["_id"]
+    return helpers.hashdict(doc_id) if isinstance(doc_id, dict) else doc_id
+
+
 class Journal:
     """Writes the documents changed by one store operation to SQLite in one transaction."""
 
@@ -97,6 +104,27 @@ class Journal:
                                     "(id BLOB PRIMARY KEY, seq INTEGER NOT NULL, doc BLOB NOT NULL)")
             self.tables.add(f"{self.database}.{collection}")
         return table
+
+    def _ensure_seq_index(self, collection):
+        # A cold collection's documents are read from here in insertion order (mongomock's natural order).
+        table = self._ensure_table(collection)
+        index = _table(self.database, collection + ".seq")
+        self.connection.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {table} (seq)")
+        return table
+
+    def read(self, store, doc_id):
+        """The committed document of a cold collection's id."""
+        row = self.connection.execute(f"SELECT doc FROM {self._ensure_table(store.name)} WHERE id = ?",
+                                      (_encode_id(doc_id),)).fetchone()
+        if row is None:
+            raise KeyError(doc_id)
+        return bson.decode(row[0], codec_options=CODEC)
+
+    def rows(self, store):
+        """(id, seq, a function decoding the document) of a cold collection's committed rows, in insertion order."""
+        table = self._ensure_seq_index(store.name)
+        for id_bytes, seq, doc in self.connection.execute(f"SELECT id, seq, doc FROM {table} ORDER BY seq"):
+            yield _decode_id(id_bytes), seq, functools.partial(bson.decode, doc, codec_options=CODEC)
 
     def flush(self):
         pending, self.pending = self.pending, {}
@@ -126,6 +154,8 @@ class Journal:
                         cursor.execute(f"INSERT OR REPLACE INTO {table} (id, seq, doc) VALUES (?, ?, ?)",
                                        (_encode_id(doc_id), store.seq_of[doc_id], bson.encode(document, codec_options=CODEC)))
             cursor.execute("COMMIT")
+            for store, ids in pending.items():
+                store.committed(ids)
         except BaseException:
             if self.connection.in_transaction:
                 cursor.execute("ROLLBACK")
@@ -144,6 +174,12 @@ class Journal:
             if database != self.database:
                 continue
             store = database_store[collection]
+            if store.cold:
+                table = self._ensure_seq_index(collection)
+                for id_bytes, seq in self.connection.execute(f"SELECT id, seq FROM {table} ORDER BY seq"):
+                    store.load_id(_decode_id(id_bytes), seq)
+                    count += 1
+                continue
             for seq, doc in self.connection.execute(f"SELECT seq, doc FROM {_table(database, collection)} ORDER BY seq"):
                 store.load(_shared_strings(bson.decode(doc, codec_options=CODEC)), seq)
                 count += 1

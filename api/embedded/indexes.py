@@ -11,6 +11,7 @@ import copy
 import datetime as dt
 import itertools
 import math
+import operator
 import re
 
 from bson import ObjectId
@@ -27,23 +28,30 @@ _PLAIN_PREFIX = re.compile(r"\^([A-Za-z0-9_]*)")
 SORT_COST_IN_ENTRIES = 8
 
 
+_NONE = object()
+
+
 def _is_key(value):
     return isinstance(value, _KEY_TYPES) and not (isinstance(value, float) and math.isnan(value))
 
 
 class FieldIndex:
     """Equality lookups on one top-level field: value → ids; and, built on the first anchored prefix
-    pattern on the field (`q=` search terms), the sorted list of its distinct string values."""
+    pattern on the field (`q=` search terms), the sorted list of its distinct string values.
+
+    A value held by one document (a timestamp, a name) maps to its id itself rather than to a set of one:
+    such buckets are most of an index of distinct values, and a set of one costs some 200 bytes more.
+    """
 
     _EMPTY = frozenset()
-    _UNSURE = object()
+    UNSURE = object()
 
     def __init__(self, field):
         self.field = field
         self.buckets = {}
         self.unsure = set()
         # A document's lookup key (one value), its distinct keys (a tuple, for a list: far smaller than a
-        # frozenset of a document's twenty search words) or _UNSURE.
+        # frozenset of a document's twenty search words) or UNSURE.
         self.keys_of = {}
         self.strings = None
 
@@ -52,46 +60,71 @@ class FieldIndex:
         if isinstance(value, list):
             if all(_is_key(item) for item in value):
                 return tuple(set(value))
-            return self._UNSURE
-        return value if _is_key(value) else self._UNSURE
+            return self.UNSURE
+        return value if _is_key(value) else self.UNSURE
 
     def add(self, doc_id, document):
         keys = self._keys(document)
         self.keys_of[doc_id] = keys
-        if keys is self._UNSURE:
+        if keys is self.UNSURE:
             self.unsure.add(doc_id)
             return
         for key in keys if isinstance(keys, tuple) else (keys,):
-            bucket = self.buckets.get(key)
-            if bucket is None:
-                self.buckets[key] = {doc_id}
+            bucket = self.buckets.get(key, _NONE)
+            if bucket is _NONE:
+                self.buckets[key] = doc_id
                 if self.strings is not None and isinstance(key, str):
                     self.strings.add(key)
-            else:
+            elif type(bucket) is set:
                 bucket.add(doc_id)
+            else:
+                self.buckets[key] = {bucket, doc_id}
+
+    def update(self, doc_id, document):
+        old = self.keys_of.get(doc_id, _NONE)
+        if old is not _NONE and old is not self.UNSURE:
+            keys = self._keys(document)
+            if type(keys) is type(old) and keys == old:  # most writes leave the indexed fields alone
+                return
+        self.remove(doc_id)
+        self.add(doc_id, document)
 
     def remove(self, doc_id):
         if doc_id not in self.keys_of:
             return
         keys = self.keys_of.pop(doc_id)
-        if keys is self._UNSURE:
+        if keys is self.UNSURE:
             self.unsure.discard(doc_id)
             return
         for key in keys if isinstance(keys, tuple) else (keys,):
             bucket = self.buckets[key]
-            bucket.discard(doc_id)
-            if not bucket:
-                del self.buckets[key]
-                if self.strings is not None and isinstance(key, str):
-                    self.strings.discard(key)
+            if type(bucket) is set:
+                bucket.discard(doc_id)
+                if len(bucket) == 1:
+                    self.buckets[key] = next(iter(bucket))
+                continue
+            del self.buckets[key]
+            if self.strings is not None and isinstance(key, str):
+                self.strings.discard(key)
+
+    def values(self):
+        """(id, the value its lookups use: one key, a tuple of a list's keys, or UNSURE) of every document."""
+        return self.keys_of.items()
+
+    def bucket(self, value):
+        """The ids whose field holds value (a set of the index itself: do not change it)."""
+        bucket = self.buckets.get(value, _NONE)
+        if bucket is _NONE:
+            return self._EMPTY
+        return bucket if type(bucket) is set else (bucket,)
 
     def lookup(self, values):
-        """Ids whose field may equal one of values (a set of the index itself: do not change it)."""
+        """Ids whose field may equal one of values (possibly a set of the index itself: do not change it)."""
         if len(values) == 1 and not self.unsure:
-            return self.buckets.get(values[0], self._EMPTY)
+            return self.bucket(values[0])
         found = set(self.unsure)
         for value in values:
-            found |= self.buckets.get(value, self._EMPTY)
+            found.update(self.bucket(value))
         return found
 
     def prefixed(self, prefix):
@@ -102,7 +135,7 @@ class FieldIndex:
         for value in self.strings.islice(self.strings.bisect_left(prefix)):
             if not value.startswith(prefix):
                 break
-            found |= self.buckets[value]
+            found.update(self.bucket(value))
         return found
 
 
@@ -129,22 +162,73 @@ class SortKey:
         return not (self < other or other < self)
 
 
+class Compared:
+    """A sort value Python cannot order as BSON does (a sub-document, a list, NaN, …): compared by mongomock."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        # mongomock updates documents in place: the key must keep the value it was sorted by.
+        self.obj = copy.deepcopy(obj)
+
+    def __lt__(self, other):
+        return filtering.bson_compare(operator.lt, self.obj, other.obj if isinstance(other, Compared) else other)
+
+    def __gt__(self, other):
+        return filtering.bson_compare(operator.gt, self.obj, other.obj if isinstance(other, Compared) else other)
+
+    def __eq__(self, other):
+        return not (self < other or self > other)
+
+    __hash__ = None
+
+
+def _flat_part(rank, value):
+    """(rank, BSON type order, value) of one sort key part: tuples of these compare with Python's own
+    comparisons exactly as mongomock's sort compares the parts (type order first, then the values)."""
+    obj = value.obj
+    if obj is None:
+        return rank, 5, 0
+    if isinstance(obj, bool):
+        return rank, 40, obj
+    if isinstance(obj, int) or (isinstance(obj, float) and not math.isnan(obj)):
+        return rank, 10, obj
+    if isinstance(obj, str):
+        return rank, 15, obj
+    if isinstance(obj, ObjectId):
+        return rank, 35, obj
+    if isinstance(obj, dt.datetime):
+        return rank, 45, obj
+    return rank, filtering._get_compare_type(obj), Compared(obj)
+
+
 class OrderedIndex:
-    """All documents in the order of one sort specification that a declared index serves."""
+    """All documents in the order of one sort specification that a declared index serves.
+
+    An ascending specification (the usual one: every other direction is walked from it) keys each document by
+    a flat tuple of its parts and its id: compared natively, it is several times cheaper to keep in order and
+    to hold than a SortKey, which only a sort mixing directions needs.
+    """
 
     def __init__(self, sort, documents):
         self.sort = sort
+        self.flat = all(direction == 1 for _, direction in sort)
         self.key_of = {}
         self.entries = SortedList()
         for doc_id, document in documents:
             self.add(doc_id, document)
 
     def key(self, doc_id, document):
+        if self.flat:
+            parts = []
+            for field, _ in self.sort:
+                parts.extend(_flat_part(*filtering.resolve_sort_key(field, document)))
+            parts.append(doc_id)
+            return tuple(parts)
         parts = []
         for field, direction in self.sort:
             rank, value = filtering.resolve_sort_key(field, document)
-            if isinstance(value.obj, (dict, list)):
-                # mongomock updates documents in place: the key must keep the value it was sorted by.
+            if isinstance(value.obj, (dict, list)):  # kept as sorted, whatever mongomock changes in place
                 value = filtering.BsonComparable(copy.deepcopy(value.obj))
             parts.append((rank, value, direction < 0))
         return SortKey(tuple(parts), doc_id)
@@ -154,10 +238,56 @@ class OrderedIndex:
         self.key_of[doc_id] = key
         self.entries.add(key)
 
+    def update(self, doc_id, document):
+        old = self.key_of.get(doc_id)
+        if self.flat and old is not None:
+            key = self.key(doc_id, document)
+            if key == old:  # most writes leave the sorted fields alone
+                return
+            self.entries.remove(old)
+            self.key_of[doc_id] = key
+            self.entries.add(key)
+            return
+        self.remove(doc_id)
+        self.add(doc_id, document)
+
+    def doc_id(self, entry):
+        return entry[-1] if self.flat else entry.doc_id
+
     def remove(self, doc_id):
         key = self.key_of.pop(doc_id, None)
         if key is not None:
             self.entries.remove(key)
+
+
+FORWARD, BACKWARD, GROUPS_BACKWARD = "forward", "backward", "groups backward"
+
+
+def walk(index, how):
+    """The ids of an ordered index's documents in the order `how` names (see `ordered_index`)."""
+    entries = index.entries
+    doc_id = index.doc_id
+    if how == FORWARD:
+        ordered = entries
+    elif how == BACKWARD:
+        ordered = reversed(entries)
+    else:
+        ordered = _groups_backward(entries, 3 * (len(index.sort) - 1))
+    for entry in ordered:
+        yield doc_id(entry)
+
+
+def _groups_backward(entries, group_length):
+    """Flat entries by groups of equal leading parts, the groups last first, each in its own order.
+
+    A group's leading parts alone sort before each of its entries (a shorter tuple sorts first), so bisecting
+    for them finds where the group begins.
+    """
+    end = len(entries)
+    while end:
+        start = entries.bisect_left(entries[end - 1][:group_length])
+        yield from entries.islice(start, end)
+        end = start
 
 
 class IndexedCollectionStore:
@@ -166,7 +296,7 @@ class IndexedCollectionStore:
     def _init_indexing(self, journal=None):
         self.field_indexes = {}
         self.ordered = {}
-        self.servable_sorts = set()
+        self.declared_keys = set()
         self.seq_of = {}
         self._seq = itertools.count(1)
         self.journal = journal
@@ -190,35 +320,61 @@ class IndexedCollectionStore:
 
     def reindex(self, doc_id, document):
         for index in itertools.chain(self.field_indexes.values(), self.ordered.values()):
-            index.remove(doc_id)
-            index.add(doc_id, document)
+            index.update(doc_id, document)
         if self.journal is not None:
             self.journal.touch(self, doc_id)
 
     def declare_index(self, index_dict):
-        """Take the fields of a declared index: each top-level field gets equality lookups, and the sort
-        orders it can serve (each suffix of its keys, ending with _id) are noted."""
+        """Take the fields of a declared index: each top-level field gets equality lookups (all of them built in
+        one pass over the documents), and its keys, ending with _id, are noted for the sorts they serve."""
         fields = [key for key, _ in index_dict["key"]]
-        for field in fields:
-            if "." not in field and not field.startswith("$") and field not in self.field_indexes:
-                index = FieldIndex(field)
-                for doc_id, document in self._documents.items():
+        new = [FieldIndex(field) for field in dict.fromkeys(fields)
+               if "." not in field and not field.startswith("$") and field not in self.field_indexes]
+        if new:
+            for doc_id, document in self._documents.items():
+                for index in new:
                     index.add(doc_id, document)
-                self.field_indexes[field] = index
+            self.field_indexes.update((index.field, index) for index in new)
         if fields[-1] != "_id":
             fields.append("_id")
-        for start in range(len(fields)):
-            self.servable_sorts.add(tuple(fields[start:]))
+        self.declared_keys.add(tuple(fields))
 
-    def ordered_index(self, sort):
-        """The ordered index of a sort specification, built on first use; None when no declared index serves it."""
+    def serves(self, sort_fields, spec):
+        """True when a declared index serves this sort for this filter, as MongoDB would use it: its keys, less
+        those the filter fixes by equality (`deleted_at: null`, a parent's id), begin with the sort's fields."""
+        fixed = {field for field, condition in conjuncts(spec)
+                 if field is not None and len(_equality_values(condition) or ()) == 1}
+        for keys in self.declared_keys:
+            walked = tuple(key for key in keys if key not in fixed or key in sort_fields)
+            if walked[:len(sort_fields)] == sort_fields:
+                return True
+        return False
+
+    def ordered_index(self, sort, spec):
+        """(The ordered index to walk, how to walk it) for a sort, built on first use; None when no declared
+        index serves it.
+
+        One ascending index serves a sort's fields in every uniform direction: walked forwards, backwards, or
+        backwards group by group (`-name` sorts as name descending, then _id ascending among equal names).
+        """
         sort = tuple((field, direction) for field, direction in sort)
-        if tuple(field for field, _ in sort) not in self.servable_sorts:
+        fields = tuple(field for field, _ in sort)
+        if not self.serves(fields, spec):
             return None
-        index = self.ordered.get(sort)
+        directions = {direction for _, direction in sort[:-1]}
+        last = sort[-1][1]
+        if directions <= {1} and last == 1:
+            walk, key = FORWARD, tuple((field, 1) for field in fields)
+        elif directions <= {-1} and last == -1:
+            walk, key = BACKWARD, tuple((field, 1) for field in fields)
+        elif directions == {-1} and last == 1:
+            walk, key = GROUPS_BACKWARD, tuple((field, 1) for field in fields)
+        else:
+            walk, key = FORWARD, sort
+        index = self.ordered.get(key)
         if index is None:
-            index = self.ordered[sort] = OrderedIndex(sort, self._documents.items())
-        return index
+            index = self.ordered[key] = OrderedIndex(key, self._documents.items())
+        return index, walk
 
     def in_natural_order(self, ids):
         """The documents of ids in mongomock's order (insertion order)."""
@@ -302,7 +458,7 @@ def plan(store, spec):
     for found in found_sets[1:]:
         if not candidates:
             break
-        candidates &= found
+        candidates.intersection_update(found)
     return candidates, exact
 
 
@@ -319,16 +475,16 @@ def page(store, spec, sort, skip, limit):
         expected_walk = (skip + limit) * len(store._documents) / max(len(candidates), 1)
         if len(candidates) * SORT_COST_IN_ENTRIES < expected_walk:
             return None
-    index = store.ordered_index(sort)
-    if index is None:
+    served = store.ordered_index(sort, spec)
+    if served is None:
         return None
     documents = store._documents
     found = []
     wanted = skip + limit
-    for entry in index.entries:
-        if candidates is not None and entry.doc_id not in candidates:
+    for doc_id in walk(*served):
+        if candidates is not None and doc_id not in candidates:
             continue
-        document = documents[entry.doc_id]
+        document = documents[doc_id]
         if (candidates is None or not exact) and not filtering.filter_applies(spec, document):
             continue
         found.append(document)

@@ -4,12 +4,14 @@ import functools
 import itertools
 import threading
 
+import mongomock
 from mongomock import filtering, helpers
 from mongomock.collection import Collection, Cursor
 from mongomock.store import CollectionStore, DatabaseStore, ServerStore
 
 from api.embedded import durable
-from api.embedded.indexes import IndexedCollectionStore, page, plan
+from api.embedded.cold import ColdDocuments
+from api.embedded.indexes import FieldIndex, IndexedCollectionStore, page, plan
 
 STORE_LOCK = threading.RLock()
 _nesting = [0]  # store operations in progress (only the thread holding STORE_LOCK counts): commit when 0
@@ -19,9 +21,12 @@ class EmbeddedCollectionStore(CollectionStore, IndexedCollectionStore):
     """A collection's documents; every change passes through here (or through `reindex` for mongomock's
     in-place updates), which keeps the indexes and the journal current."""
 
-    def __init__(self, name, journal=None):
+    def __init__(self, name, journal=None, cold=False):
         super().__init__(name)
         self._init_indexing(journal)
+        self.cold = cold
+        if cold:
+            self._documents = ColdDocuments(self, journal)
 
     def __setitem__(self, key, val):
         super().__setitem__(key, val)
@@ -38,6 +43,44 @@ class EmbeddedCollectionStore(CollectionStore, IndexedCollectionStore):
         self.seq_of[key] = seq
         self._seq = itertools.count(max(seq + 1, next(self._seq)))
 
+    def load_id(self, key, seq):
+        """Note a cold collection's document read from the file: its id and place; the document stays there."""
+        self.seq_of[key] = seq
+        self._seq = itertools.count(max(seq + 1, next(self._seq)))
+
+    def reindex(self, doc_id, document):
+        if self.cold:
+            self._documents.changed(doc_id, document)
+        super().reindex(doc_id, document)
+
+    def _expire_documents(self, index):
+        field = next(iter(index["key"]))[0]
+        field_index = self.field_indexes.get(field)
+        if not self.cold or field_index is None or len(index["key"]) > 1:
+            return super()._expire_documents(index)
+        # mongomock reads every document's TTL field before each operation: a cold collection reads the
+        # values its index holds instead of every row.
+        try:
+            expiry = int(index["expireAfterSeconds"])
+        except ValueError:
+            return
+        now = mongomock.utcnow()
+        expired = []
+        for doc_id, value in field_index.values():
+            if value is FieldIndex.UNSURE:
+                value = self._documents[doc_id].get(field)
+            elif isinstance(value, tuple):
+                value = list(value)
+            if self._value_meets_expiry(value, expiry, now):
+                expired.append(doc_id)
+        for doc_id in expired:
+            del self[doc_id]
+
+    def committed(self, doc_ids):
+        """The journal wrote these documents: a cold collection reads them from the file from now on."""
+        if self.cold:
+            self._documents.committed(doc_ids)
+
     def create_index(self, index_name, index_dict):
         super().create_index(index_name, index_dict)
         self.declare_index(index_dict)
@@ -49,18 +92,29 @@ class EmbeddedCollectionStore(CollectionStore, IndexedCollectionStore):
                 self.journal.drop(self)
             super().drop()
             self._reset_indexing()
+            if self.cold:
+                self._documents = ColdDocuments(self, self.journal)
 
 
 class EmbeddedDatabaseStore(DatabaseStore):
-    def __init__(self, journal=None):
+    def __init__(self, journal=None, cold=frozenset()):
         super().__init__()
         self.journal = journal
+        self.cold = cold
+        self.memory_journal = None
 
     def __getitem__(self, col_name):
         try:
             return self._collections[col_name]
         except KeyError:
-            col = self._collections[col_name] = EmbeddedCollectionStore(col_name, self.journal)
+            cold = col_name in self.cold
+            journal = self.journal
+            if cold and journal is None:
+                # Without a file, cold documents still leave Python's memory: rows of a private in-memory SQLite.
+                if self.memory_journal is None:
+                    self.memory_journal = durable.Journal(durable.connect(":memory:"), "memory")
+                journal = self.memory_journal
+            col = self._collections[col_name] = EmbeddedCollectionStore(col_name, journal, cold)
             return col
 
     def rename(self, name, new_name):
@@ -68,15 +122,18 @@ class EmbeddedDatabaseStore(DatabaseStore):
 
 
 class EmbeddedServerStore(ServerStore):
-    def __init__(self, journals=None):
+    """The databases of the embedded store; `cold` names the collections whose documents stay in SQLite."""
+
+    def __init__(self, journals=None, cold=frozenset()):
         super().__init__()
         self.journals = journals or {}
+        self.cold = frozenset(cold)
 
     def __getitem__(self, db_name):
         try:
             return self._databases[db_name]
         except KeyError:
-            db = self._databases[db_name] = EmbeddedDatabaseStore(self.journals.get(db_name))
+            db = self._databases[db_name] = EmbeddedDatabaseStore(self.journals.get(db_name), self.cold)
             return db
 
 
@@ -100,6 +157,9 @@ def install():
         if store.is_empty:
             filtering.filter_applies(filter, {})
         candidates, _ = plan(store, filter)
+        if candidates is None and store.cold:
+            # Only the matches are kept: a cold collection is read from its rows, not held whole in memory.
+            return iter([document for document in store.documents if filtering.filter_applies(filter, document)])
         if candidates is None:
             documents = list(store.documents)
         else:
@@ -125,7 +185,7 @@ def install():
             # mongomock changed the document in place: index its new values before looking for duplicates.
             key = helpers.hashdict(new_data["_id"]) if isinstance(new_data["_id"], dict) else new_data["_id"]
             if key in store._documents:
-                store.reindex(key, store._documents[key])
+                store.reindex(key, new_data)
         return ensure_uniques(self, new_data)
 
     def _compute_results(self, with_limit_and_skip=False):
@@ -189,18 +249,18 @@ def _serialise():
 class OpenStore:
     """An embedded store handed to mongomock.MongoClient(_store=...), with its file and lock if any."""
 
-    def __init__(self, path, synchronous, database):
+    def __init__(self, path, synchronous, database, cold=frozenset()):
         install()
         self.path = path
         self.lock = self.connection = None
         if path == ":memory:":
-            self.server_store, self.was_empty = EmbeddedServerStore(), True
+            self.server_store, self.was_empty = EmbeddedServerStore(cold=cold), True
             return
         self.lock = durable.lock_file(path)
         try:
             self.connection = durable.connect(path, synchronous)
             journal = durable.Journal(self.connection, database)
-            self.server_store = EmbeddedServerStore({database: journal})
+            self.server_store = EmbeddedServerStore({database: journal}, cold)
             with STORE_LOCK:
                 self.was_empty = journal.load(self.server_store[database]) == 0
         except BaseException:

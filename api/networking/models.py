@@ -42,6 +42,7 @@ class MeetingRequest(VersionedDocument):
         ("session_id", "status", "deleted_at", "id"),
         ("session_id", "from_organisation_id", "deleted_at", "id"),
         ("session_id", "to_organisation_id", "deleted_at", "id"),
+        ("session_id", "deleted_at", "priority", "id"),  # sort=priority
     ]}
 
 

@@ -1,4 +1,6 @@
-"""The store file: one process at a time, data kept across restarts, demo data once, export and backup."""
+"""The store file: one process at a time, data kept across restarts, demo data once, export and backup, revisions
+kept in the file rather than in memory."""
+import gc
 import json
 import sqlite3
 import subprocess
@@ -9,6 +11,7 @@ from bson import json_util
 from click.testing import CliRunner
 
 from api.cli import main
+from api.embedded.cold import CACHED_DOCUMENTS
 from api.embedded.durable import StoreInUse
 from api.extensions import embedded_store
 from tests.conftest import account_token, organisation_body, store_account
@@ -166,3 +169,45 @@ def test_a_store_file_in_a_folder_not_yet_made_is_created_with_it(make_app, admi
     client = make_app(EMBEDDED_DB=db).test_client()
 
     assert client.post("/api/v1/organisations", json=organisation_body(), headers=admin).status_code == 201
+
+
+def patch_many_times(client, admin, organisation, count):
+    url, tag = f"/api/v1/organisations/{organisation['id']}", etag_of(organisation)
+    for number in range(count):
+        response = client.patch(url, json={"city": f"Ancona {number}"},
+                                headers={**admin, "If-Match": tag, "Content-Type": "application/merge-patch+json"})
+        assert response.status_code == 200, response.get_json()
+        tag = response.headers["ETag"]
+
+
+def etag_of(representation):
+    return f'"{representation["version"]}"'
+
+
+def revisions_held_in_memory(resource_id):
+    gc.collect()
+    return sum(1 for value in gc.get_objects()
+               if type(value) is dict and value.get("resource_id") == resource_id and "snapshot" in value)
+
+
+def test_revisions_stay_in_the_file_not_in_memory(make_app, admin, db):
+    client = make_app(EMBEDDED_DB=db).test_client()
+    organisation = client.post("/api/v1/organisations", json=organisation_body(), headers=admin).get_json()
+
+    patch_many_times(client, admin, organisation, CACHED_DOCUMENTS + 100)
+
+    history = client.get(f"/api/v1/organisations/{organisation['id']}/revisions?page_size=1", headers=admin)
+    assert history.get_json()[0]["version"] == CACHED_DOCUMENTS + 101
+    assert revisions_held_in_memory(organisation["id"]) <= CACHED_DOCUMENTS
+
+
+def test_a_past_version_is_read_from_the_file_after_a_restart(make_app, admin, db):
+    client = make_app(EMBEDDED_DB=db).test_client()
+    organisation = client.post("/api/v1/organisations", json=organisation_body(), headers=admin).get_json()
+    patch_many_times(client, admin, organisation, 3)
+
+    restarted = make_app(EMBEDDED_DB=db).test_client()
+
+    second = restarted.get(f"/api/v1/organisations/{organisation['id']}/revisions/2", headers=admin)
+    assert second.status_code == 200
+    assert second.get_json()["city"] == "Ancona 0"
