@@ -280,7 +280,9 @@ def sort_spec(resource, sort):
             spec.append((resource.sort_fields[name], -1 if descending else 1))
         if errors:
             raise ValidationFailed({"sort": errors})
-    spec.append(("_id", 1))
+    # Ties follow the last key's direction, so one ascending index walked backwards serves a descending sort,
+    # on MongoDB as in the embedded store.
+    spec.append(("_id", spec[-1][1] if spec else 1))
     return spec
 
 

@@ -20,5 +20,5 @@ class Release(VersionedDocument):
         {"fields": ["session_id", "name"], "unique": True},
         # Numbers count the session's releases: the previous release of one is the next number down.
         {"fields": ["session_id", "number"], "unique": True},
-        ("session_id", "deleted_at", "-number", "id"),  # the list, newest first
+        ("session_id", "deleted_at", "number", "id"),  # the list, newest first: walked backwards
     ]}
