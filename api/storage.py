@@ -5,6 +5,7 @@ from api.auth.models import Client, RefreshToken, RevokedAccessToken, SecuritySt
 from api.core.documents import IdempotencyRecord, Revision
 from api.core.ratelimit import RateCounter
 from api.extensions import embedded_store, ensure_indexes
+from api.networking.models import MeetingRequest, NetworkingSettings, Schedule
 from api.organisations.models import Organisation
 from api.registrations.models import Registration, SeatBook
 from api.releases.models import Release
@@ -14,8 +15,8 @@ from api.tables.models import Table
 
 log = logging.getLogger(__name__)
 
-DOCUMENTS = [Session, Table, Seminar, Release, Organisation, Registration, SeatBook, User, Client, SecurityStamp, Revision,
-             IdempotencyRecord, RefreshToken, RevokedAccessToken, RateCounter]
+DOCUMENTS = [Session, Table, Seminar, Release, Organisation, Registration, SeatBook, NetworkingSettings, MeetingRequest,
+             Schedule, User, Client, SecurityStamp, Revision, IdempotencyRecord, RefreshToken, RevokedAccessToken, RateCounter]
 
 
 def cold_collections():

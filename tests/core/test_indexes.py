@@ -179,3 +179,15 @@ def test_the_participations_of_an_organisation_come_newest_session_first_from_an
     query = {"organisation_id": SOME_ID, "deleted_at": None}
 
     assert any(provides(keys, set(query), [("session_number", -1), ("_id", -1)]) for keys in index_keys(Registration))
+
+
+def test_every_stored_document_has_its_indexes_created_at_start(app):
+    # A model left out of storage.DOCUMENTS gets its indexes only if mongoengine happens to create them on first use:
+    # its unique indexes would then not hold from the start.
+    from mongoengine.base import _document_registry
+
+    from api.storage import DOCUMENTS
+    stored = {cls for cls in _document_registry.values()
+              if cls.__module__.startswith(("api.", "plugins.")) and not cls._meta.get("abstract")}
+
+    assert stored - set(DOCUMENTS) == set()
