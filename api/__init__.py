@@ -91,12 +91,14 @@ def create_app(test_config=None):
     from api.registrations.routes import participations_blp
     from api.seminars.routes import blp as seminars_blp
     from api.sessions.routes import blp as sessions_blp
+    from api.sync.routes import changes_blp, webhooks_blp
     from api.tables.openapi import document_table_kinds
     from api.tables.routes import blp as tables_blp
     from api.tables.routes import kinds_blp
 
     api_blueprints = (auth_blp, users_blp, clients_blp, sessions_blp, tables_blp, seminars_blp, kinds_blp,
-                      organisations_blp, registrations_blp, participations_blp, networking_blp)
+                      organisations_blp, registrations_blp, participations_blp, networking_blp, changes_blp,
+                      webhooks_blp)
     app.register_error_handler(OAuthError, oauth_error_response)
     app.register_blueprint(health.blp)
     app.register_blueprint(docs.blp)
@@ -113,6 +115,9 @@ def create_app(test_config=None):
 
     register_commands(app)
     prepare_storage(app, backend)
+    if config["WEBHOOK_WORKER_THREAD"]:
+        from api.sync.delivery import Worker
+        app.extensions["webhooks_worker"] = Worker(app, config["WEBHOOK_POLL_SECONDS"]).start()
     return app
 
 

@@ -2,19 +2,21 @@
 import logging
 
 from api.auth.models import Client, RefreshToken, RevokedAccessToken, SecurityStamp, User
-from api.core.documents import IdempotencyRecord, Revision
+from api.core.documents import ChangeCounter, ChangeLease, IdempotencyRecord, Revision
 from api.core.ratelimit import RateCounter
 from api.extensions import embedded_store, ensure_indexes
 from api.organisations.models import Organisation
 from api.registrations.models import Registration, SeatBook
 from api.seminars.models import Seminar
 from api.sessions.models import Session
+from api.sync.models import DispatchCursor, Webhook, WebhookDelivery, WebhookHealth
 from api.tables.models import Table
 
 log = logging.getLogger(__name__)
 
 DOCUMENTS = [Session, Table, Seminar, Organisation, Registration, SeatBook, User, Client, SecurityStamp, Revision,
-             IdempotencyRecord, RefreshToken, RevokedAccessToken, RateCounter]
+             IdempotencyRecord, RefreshToken, RevokedAccessToken, RateCounter, ChangeCounter, ChangeLease, Webhook,
+             WebhookDelivery, WebhookHealth, DispatchCursor]
 
 
 def prepare_storage(app, backend):

@@ -325,7 +325,7 @@ def page(store, spec, sort, skip, limit):
     documents = store._documents
     found = []
     wanted = skip + limit
-    for entry in index.entries:
+    for entry in index.entries.islice(_walk_start(index, spec, sort)):
         if candidates is not None and entry.doc_id not in candidates:
             continue
         document = documents[entry.doc_id]
@@ -335,3 +335,24 @@ def page(store, spec, sort, skip, limit):
         if len(found) == wanted:
             break
     return found[skip:]
+
+
+def _walk_start(index, spec, sort):
+    """Where the walk of an ordered index may start: past the entries a lower bound on its first field excludes.
+
+    A reader following a sequence (`seq > cursor`, the change feed) then walks only what is new, not the whole
+    history before its cursor.
+    """
+    field, direction = sort[0]
+    if direction < 0:
+        return 0
+    start = 0
+    for name, condition in conjuncts(spec):
+        if name != field or not isinstance(condition, dict):
+            continue
+        for operator, bisect in (("$gt", index.entries.bisect_right), ("$gte", index.entries.bisect_left)):
+            value = condition.get(operator)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                rank, comparable = filtering.resolve_sort_key(field, {field: value})
+                start = max(start, bisect(SortKey(((rank, comparable, False),), None)))
+    return start
