@@ -74,13 +74,13 @@ class WebhookSchema(VersionedSchema):
                           validate=[unique_items, validate.Length(min=1)],
                           metadata={"description": f"The event types to send: {EVENT_DESCRIPTION}",
                                     "example": ["organisations.updated", "registrations.*"]})
-    session_id = ObjectIdString(allow_none=True, metadata={"description": "Only changes of this session."})
-    organisation_id = ObjectIdString(allow_none=True, metadata={
+    session_id = ObjectIdString(metadata={"description": "Only changes of this session."})
+    organisation_id = ObjectIdString(metadata={
         "description": "The organisation it is for: its partners see and manage it, and it gets only the changes "
                        "they may see. Required of partners; staff may leave it out (the changes staff see)."})
     active = StrictBoolean(load_default=True, metadata={
         "description": "Set back to true to resume a subscription the server disabled."})
-    description = Text(max_length=500, allow_none=True)
+    description = Text(max_length=500)
     secret = fields.String(dump_only=True, metadata={
         "description": "The signing secret (`whsec_…`), only in the response that creates the subscription or rotates "
                        "its secret: store it, it is never shown again.", "maxLength": 64})
