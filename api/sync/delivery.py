@@ -53,8 +53,9 @@ def wants(webhook, change):
     """Whether a subscription asked for this change: its session (if it names one) and one of its event types."""
     if webhook.get("session_id") and change.get("session_id") != webhook["session_id"]:
         return False
-    if change["changed_at"] < webhook["created_at"]:
-        return False  # made before the subscription existed
+    if change["changed_at"] < webhook["created_at"] or change["resource_id"] == str(webhook["_id"]) and \
+            change["action"] == "created":
+        return False  # made before the subscription existed, or its own making
     kind = event_type(change)
     return any(event in ("*", kind) or (event.endswith(".*") and event[:-2] == change["resource_type"])
                for event in webhook.get("events") or ())
@@ -113,19 +114,20 @@ def _feed_entry(change):
 def send_due(limit=50):
     """Claim due deliveries one at a time and post each; return how many were attempted."""
     worker = uuid.uuid4().hex
-    attempted = 0
+    attempted = []
     for _ in range(limit):
         now = utcnow()
+        # Once a round: a retry due at once (no backoff configured) waits for the next round.
         claimed = _deliveries().find_one_and_update(
-            {"status": "pending", "next_attempt_at": {"$lte": now},
+            {"status": "pending", "next_attempt_at": {"$lte": now}, "_id": {"$nin": attempted},
              "$or": [{"claimed_until": None}, {"claimed_until": {"$lt": now}}]},
             {"$set": {"claimed_until": now + dt.timedelta(seconds=CLAIM_SECONDS), "claimed_by": worker}},
             sort=[("next_attempt_at", 1)], return_document=ReturnDocument.AFTER)
         if claimed is None:
             break
         _attempt(claimed, worker)
-        attempted += 1
-    return attempted
+        attempted.append(claimed["_id"])
+    return len(attempted)
 
 
 def run_once():
