@@ -89,8 +89,10 @@ def reindex_search_command():
     from api.registrations.resource import registrations
     from api.seminars.resource import seminars
     from api.sessions.resource import sessions
+    from api.sync.webhooks import webhooks
     from api.tables.resource import tables
-    click.echo(json.dumps(reindex([sessions, tables, seminars, organisations, registrations, users, clients])))
+    click.echo(json.dumps(reindex([sessions, tables, seminars, organisations, registrations, users, clients,
+                                   webhooks])))
 
 
 @click.command("plugins")

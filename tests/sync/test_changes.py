@@ -302,3 +302,40 @@ def test_rotating_a_client_secret_is_a_change(client, admin, private_world):
 
     assert summary(follow(client, since=cursor, headers=admin)[0]) == [("clients", credential["id"], 2, "updated")]
     assert follow(client, since=cursor, headers=private_world["partner"])[0] == []
+
+
+def test_a_poll_from_a_recent_cursor_reads_only_the_new_revisions(client, admin, create_organisation, monkeypatch):
+    from mongomock import filtering
+    for n in range(40):
+        create_organisation(name=f"Impresa {n}")
+    _, cursor = follow(client, headers=admin)
+    newest = create_organisation(name="Ultima")
+    examined = []
+    filter_applies = filtering.filter_applies
+
+    def counting(spec, document):
+        if "snapshot" in document:
+            examined.append(document["_id"])
+        return filter_applies(spec, document)
+
+    monkeypatch.setattr(filtering, "filter_applies", counting)
+    seen, _ = follow(client, since=cursor, headers=admin)
+
+    assert [c["resource_id"] for c in seen] == [newest["id"]]
+    assert len(examined) <= 2, f"{len(examined)} revisions examined for one new change"
+
+
+def test_a_lease_left_in_the_embedded_store_by_a_stopped_server_is_settled_at_the_next_start(make_app, tmp_path):
+    from tests.conftest import account_token
+    db = str(tmp_path / "taskforce.db")
+    first = make_app(EMBEDDED_DB=db)
+    headers = {"Authorization": f"Bearer {account_token(first, 'admin')}"}
+    created = first.test_client().post("/api/v1/organisations", json=organisation_body(), headers=headers).get_json()
+    with first.app_context():
+        changes.take_sequence("organisations", created["id"])  # a write in flight when the server stopped
+
+    restarted = make_app(EMBEDDED_DB=db)
+    headers = {"Authorization": f"Bearer {account_token(restarted, 'admin')}"}
+    seen, _ = follow(restarted.test_client(), headers=headers)
+
+    assert [c["resource_id"] for c in seen] == [created["id"]]
