@@ -336,6 +336,8 @@ def test_a_lease_left_in_the_embedded_store_by_a_stopped_server_is_settled_at_th
 
     restarted = make_app(EMBEDDED_DB=db)
     headers = {"Authorization": f"Bearer {account_token(restarted, 'admin')}"}
-    seen, _ = follow(restarted.test_client(), headers=headers)
+    client = restarted.test_client()
+    after = client.post("/api/v1/organisations", json=organisation_body(name="Dopo"), headers=headers).get_json()
+    seen, _ = follow(client, headers=headers)
 
-    assert [c["resource_id"] for c in seen] == [created["id"]]
+    assert [c["resource_id"] for c in seen] == [created["id"], after["id"]]
