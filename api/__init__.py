@@ -107,6 +107,8 @@ def create_app(test_config=None):
     for blueprint in load_plugins(app, (health.blp, docs.blp, *api_blueprints)):
         api.register_blueprint(blueprint)
     document_table_kinds(api.spec, app.extensions["taskforce_plugins"])
+    from api.sync.openapi import document_feed_types
+    document_feed_types(api.spec)
     from api.core.schemas import finish_merge_patches
     finish_merge_patches(api.spec)
 

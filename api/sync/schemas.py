@@ -16,11 +16,6 @@ EVENT_DESCRIPTION = ("`<resource_type>.<action>` (`organisations.updated`), `<re
                      "`restored`.")
 
 
-def _cursor(value):
-    if not _CURSOR.match(value):
-        raise ma.ValidationError("Not a cursor of this feed: send back a `cursor` or `next_cursor` it gave you.")
-
-
 def _resource_type(value):
     if value not in changes.resource_types():
         raise ma.ValidationError(f"Not a resource type; one of {', '.join(changes.resource_types())}.")
@@ -35,7 +30,8 @@ def _event(value):
 
 
 class ChangeQueryArgsSchema(QueryArgsSchema):
-    since = Text(max_length=18, validate=[_cursor], metadata={
+    since = Text(max_length=18, validate=[validate.Regexp(_CURSOR, error=(
+        "Not a cursor of this feed: send back a `cursor` or `next_cursor` it gave you."))], metadata={
         "description": "The `next_cursor` (or a change's `cursor`) of your last answer; omitted: from the start. "
                        "Opaque: send back what you were given.", "example": "1042"})
     limit = QueryInteger(load_default=100, validate=validate.Range(min=1, max=MAX_FEED_PAGE),
