@@ -32,6 +32,7 @@ from flask import current_app
 from pymongo import ReturnDocument
 
 from api.core.documents import ChangeCounter, ChangeLease, Revision, utcnow
+from api.errors import NotFound
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +121,7 @@ def _resolve_stale(lease):
     if resource is not None and lease["seq"] is not None:
         try:
             stored = resource.collection.find_one({"_id": parse_id(lease["resource_id"])})
-        except Exception:  # an id that is no ObjectId: no document of this resource has it
+        except NotFound:  # an id that is no ObjectId: no document of this resource has it
             stored = None
         if stored is not None and (stored.get(PENDING_REVISION) or {}).get("seq") == lease["seq"]:
             materialise_revision(resource, stored)

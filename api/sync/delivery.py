@@ -30,7 +30,7 @@ from api.core.fields import Timestamp
 from api.core.permissions import ADMIN, PARTNER, Identity
 from api.sync import urls
 from api.sync.models import DispatchCursor, Webhook, WebhookDelivery, WebhookHealth
-from api.sync.webhooks import disable, signing_key
+from api.sync.webhooks import SYSTEM, disable, signing_key
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def dispatch(batch=DISPATCH_BATCH):
     cursors = DispatchCursor._get_collection()
     record = cursors.find_one({"_id": DISPATCHER})
     since = record["cursor"] if record else 0
-    found, next_cursor = changes.read_changes(Identity(sub="system:webhooks", roles=frozenset({ADMIN})), since, batch)
+    found, next_cursor = changes.read_changes(SYSTEM, since, batch)
     stored = 0
     if found:
         hooks = list(Webhook._get_collection().find({"active": True, "deleted_at": None}))

@@ -6,7 +6,7 @@ import pytest
 from api.core import changes
 from api.core import resource as core
 from api.core.documents import ChangeLease, utcnow
-from tests.conftest import etag, organisation_body, send_together, session_body
+from tests.conftest import etag, organisation_body, send_together
 from tests.registrations.helpers import registration_body, registrations_url
 from tests.sync.helpers import CHANGES, follow, summary
 

@@ -10,7 +10,7 @@ import pytest
 import standardwebhooks
 
 from api.sync import delivery
-from tests.conftest import TEST_CONFIG, account_token, etag, organisation_body
+from tests.conftest import account_token, etag, organisation_body
 
 WEBHOOKS = "/api/v1/webhooks"
 RECEIVER_CONFIG = {"WEBHOOK_ALLOW_PRIVATE_URLS": True, "WEBHOOK_RETRY_BASE_SECONDS": 0, "WEBHOOK_MAX_ATTEMPTS": 5,
