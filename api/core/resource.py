@@ -324,11 +324,12 @@ def materialise_revision(resource, stored):
     key = (resource.name, str(stored["_id"]), stored["version"])
     if not note or key in _copied_revisions:
         return
-    organisations = resource.policy.change_audience(stored)
+    audience = resource.policy.change_audience(stored)
+    public = audience == changes.PUBLIC
     record = {"_id": ":".join(map(str, key)), "resource_type": key[0], "resource_id": key[1], "version": key[2], **note,
               "snapshot": representation_of(resource, stored), "session_id": _session_id(resource, stored),
-              "audience": changes.PUBLIC if organisations is changes.PUBLIC else changes.PRIVATE,
-              "organisations": [] if organisations is changes.PUBLIC else sorted(set(organisations))}
+              "audience": changes.PUBLIC if public else changes.PRIVATE,
+              "organisations": [] if public else sorted(set(audience))}
     try:
         Revision._get_collection().insert_one(record)
     except DuplicateKeyError:
