@@ -96,12 +96,14 @@ def create_app(test_config=None):
     from api.releases.routes import blp as releases_blp
     from api.seminars.routes import blp as seminars_blp
     from api.sessions.routes import blp as sessions_blp
+    from api.sync.routes import changes_blp, webhooks_blp
     from api.tables.openapi import document_table_kinds
     from api.tables.routes import blp as tables_blp
     from api.tables.routes import kinds_blp
 
     api_blueprints = (auth_blp, users_blp, clients_blp, sessions_blp, tables_blp, seminars_blp, kinds_blp,
-                      organisations_blp, registrations_blp, participations_blp, networking_blp, releases_blp)
+                      organisations_blp, registrations_blp, participations_blp, networking_blp, releases_blp,
+                      changes_blp, webhooks_blp)
     app.register_error_handler(OAuthError, oauth_error_response)
     app.register_blueprint(health.blp)
     app.register_blueprint(docs.blp)
@@ -111,6 +113,8 @@ def create_app(test_config=None):
     for blueprint in load_plugins(app, (health.blp, docs.blp, observability.blp, *api_blueprints)):
         api.register_blueprint(blueprint)
     document_table_kinds(api.spec, app.extensions["taskforce_plugins"])
+    from api.sync.openapi import document_feed_types
+    document_feed_types(api.spec)
     from api.core.schemas import finish_merge_patches
     finish_merge_patches(api.spec)
 
@@ -119,6 +123,9 @@ def create_app(test_config=None):
 
     register_commands(app)
     prepare_storage(app, backend)
+    if config["WEBHOOK_WORKER_THREAD"]:
+        from api.sync.delivery import Worker
+        app.extensions["webhooks_worker"] = Worker(app, config["WEBHOOK_POLL_SECONDS"]).start()
     return app
 
 

@@ -118,8 +118,10 @@ def reindex_search_command():
     from api.registrations.resource import registrations
     from api.seminars.resource import seminars
     from api.sessions.resource import sessions
+    from api.sync.webhooks import webhooks
     from api.tables.resource import tables
-    click.echo(json.dumps(reindex([sessions, tables, seminars, organisations, registrations, users, clients])))
+    click.echo(json.dumps(reindex([sessions, tables, seminars, organisations, registrations, users, clients,
+                                   webhooks])))
 
 
 @click.command("plugins")
@@ -178,7 +180,26 @@ def backup_embedded_command(target, db):
     click.echo(f"Wrote {target}")
 
 
-COMMANDS = [upgrade_tables_command, reindex_search_command, plugins_command, load_demo_command, create_admin_command, create_client_command, write_openapi_command]
+@click.command("webhooks-worker")
+@click.option("--once", is_flag=True, help="One round (dispatch, then send what is due), then exit.")
+@click.option("--interval", type=float, default=None, help="Seconds between rounds (default WEBHOOK_POLL_SECONDS).")
+@with_appcontext
+def webhooks_worker_command(once, interval):
+    """Deliver webhooks: follow the change feed, store pending deliveries, send them (for MongoDB deployments)."""
+    import time
+
+    from api.sync.delivery import run_once
+    interval = current_app.config["WEBHOOK_POLL_SECONDS"] if interval is None else interval
+    while True:
+        stored, attempted = run_once()
+        if once:
+            click.echo(json.dumps({"stored": stored, "attempted": attempted}))
+            return
+        if not attempted:
+            time.sleep(interval)
+
+
+COMMANDS = [webhooks_worker_command, upgrade_tables_command, reindex_search_command, plugins_command, load_demo_command, create_admin_command, create_client_command, write_openapi_command]
 
 
 def register_commands(app):

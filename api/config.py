@@ -25,9 +25,20 @@ DEFAULTS = {
     "LOG_LEVEL": "INFO",
     "PUBLIC_BASE_URL": None,
     "METRICS_TOKEN": None,
+    "CHANGE_LEASE_SECONDS": 60,
+    "WEBHOOK_ALLOW_PRIVATE_URLS": False,
+    "WEBHOOK_TIMEOUT_SECONDS": 5,
+    "WEBHOOK_RETRY_BASE_SECONDS": 30.0,
+    "WEBHOOK_MAX_ATTEMPTS": 8,
+    "WEBHOOK_DISABLE_AFTER": 10,
+    "WEBHOOK_WORKER_THREAD": None,
+    "WEBHOOK_POLL_SECONDS": 2.0,
 }
 
-INTEGER_SETTINGS = {"MONGODB_TIMEOUT_MS", "ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "MAX_CONTENT_LENGTH"}
+INTEGER_SETTINGS = {"MONGODB_TIMEOUT_MS", "ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "MAX_CONTENT_LENGTH",
+                    "CHANGE_LEASE_SECONDS", "WEBHOOK_TIMEOUT_SECONDS", "WEBHOOK_MAX_ATTEMPTS", "WEBHOOK_DISABLE_AFTER"}
+SECONDS_SETTINGS = {"WEBHOOK_RETRY_BASE_SECONDS", "WEBHOOK_POLL_SECONDS"}  # fractions allowed, 0 meaningful
+FLAG_SETTINGS = {"WEBHOOK_ALLOW_PRIVATE_URLS", "WEBHOOK_WORKER_THREAD"}
 COUNT_SETTINGS = {"TRUSTED_PROXIES", "TOKEN_CHECK_CACHE_SECONDS"}  # integers where 0 is meaningful
 
 
@@ -51,6 +62,20 @@ def load_config(overrides=None):
             raise ConfigError(f"{name} must be positive")
         if config[name] < 0:
             raise ConfigError(f"{name} must not be negative")
+    for name in SECONDS_SETTINGS:
+        try:
+            config[name] = float(config[name])
+        except (TypeError, ValueError):
+            raise ConfigError(f"{name} must be a number of seconds, got {config[name]!r}") from None
+        if config[name] < 0:
+            raise ConfigError(f"{name} must not be negative")
+    for name in FLAG_SETTINGS:
+        if isinstance(config[name], str):
+            config[name] = config[name].strip().lower() in ("1", "true", "yes")
+    if config["WEBHOOK_WORKER_THREAD"] is None:
+        # The embedded store lives in the server's process, so its worker does too; on MongoDB run
+        # `taskforce-api webhooks-worker` beside the servers instead (one thread per server process would do too).
+        config["WEBHOOK_WORKER_THREAD"] = not config["MONGODB_URI"]
     if isinstance(config["CORS_ORIGINS"], str):
         config["CORS_ORIGINS"] = [o.strip() for o in config["CORS_ORIGINS"].split(",") if o.strip()]
     config["EMBEDDED_SYNCHRONOUS"] = str(config["EMBEDDED_SYNCHRONOUS"]).upper()

@@ -2,7 +2,8 @@
 import logging
 
 from api.auth.models import Client, RefreshToken, RevokedAccessToken, SecurityStamp, User
-from api.core.documents import IdempotencyRecord, Revision
+from api.core.changes import settle_all_leases
+from api.core.documents import ChangeCounter, ChangeLease, IdempotencyRecord, Revision
 from api.core.ratelimit import RateCounter
 from api.extensions import embedded_store, ensure_indexes
 from api.networking.models import MeetingRequest, NetworkingSettings, Schedule
@@ -11,12 +12,14 @@ from api.registrations.models import Registration, SeatBook
 from api.releases.models import Release
 from api.seminars.models import Seminar
 from api.sessions.models import Session
+from api.sync.models import DispatchCursor, Webhook, WebhookDelivery, WebhookHealth
 from api.tables.models import Table
 
 log = logging.getLogger(__name__)
 
 DOCUMENTS = [Session, Table, Seminar, Release, Organisation, Registration, SeatBook, NetworkingSettings, MeetingRequest,
-             Schedule, User, Client, SecurityStamp, Revision, IdempotencyRecord, RefreshToken, RevokedAccessToken, RateCounter]
+             Schedule, User, Client, SecurityStamp, Revision, IdempotencyRecord, RefreshToken, RevokedAccessToken, RateCounter,
+             ChangeCounter, ChangeLease, Webhook, WebhookDelivery, WebhookHealth, DispatchCursor]
 
 
 def cold_collections():
@@ -34,6 +37,8 @@ def prepare_storage(app, backend):
             else:
                 log.info("No MONGODB_URI: the embedded store is %s.", store.path)
         ensure_indexes(DOCUMENTS)
+        if store is not None:
+            settle_all_leases()
         if app.config["ADMIN_EMAIL"] and app.config["ADMIN_PASSWORD"]:
             from api.auth.bootstrap import ensure_first_admin
             ensure_first_admin(app.config["ADMIN_EMAIL"], app.config["ADMIN_PASSWORD"])

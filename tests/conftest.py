@@ -21,6 +21,7 @@ TEST_CONFIG = {
     "TOKEN_RATE_LIMIT": "1000/minute",
     "RATE_LIMIT": "",
     "CORS_ORIGINS": "https://frontend.example.org",
+    "WEBHOOK_WORKER_THREAD": False,
 }
 
 _numbers = itertools.count(100)

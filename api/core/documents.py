@@ -50,6 +50,10 @@ class Revision(me.Document):
     reason = me.StringField()  # set when the server made the version itself, e.g. "kind upgrade"
     snapshot = me.DictField()
     session_id = me.StringField()
+    # The change feed (api/core/changes.py): the global commit sequence, and who may see the change.
+    seq = me.IntField()
+    audience = me.StringField(choices=("public", "private"))
+    organisations = me.ListField(me.StringField())  # whose partners see a private change (staff see all)
 
     meta = {
         "collection": "revisions",
@@ -59,8 +63,33 @@ class Revision(me.Document):
         "indexes": [
             ["resource_type", "resource_id", "-version"],
             "changed_at",
+            # The feed reads `seq > cursor` in order (the _id breaks no tie: it makes the order one the embedded
+            # store's ordered index serves); its filters lead with their equality.
+            ("seq", "id"),
+            ("resource_type", "seq", "id"),
+            ("session_id", "seq", "id"),
         ],
     }
+
+
+class ChangeCounter(me.Document):
+    """The last sequence number the change feed handed out (one document, `_id` "changes")."""
+
+    id = me.StringField(primary_key=True)
+    seq = me.IntField(required=True)
+
+    meta = {"collection": "change_counters", "strict": False}
+
+
+class ChangeLease(me.Document):
+    """A write in flight holding a sequence number: the feed answers nothing at or past it until it is gone."""
+
+    seq = me.IntField()  # None for the instant between taking the lease and taking the number
+    resource_type = me.StringField(required=True)
+    resource_id = me.StringField(required=True)
+    taken_at = me.DateTimeField(required=True)
+
+    meta = {"collection": "change_leases", "strict": False, "indexes": ["seq"]}
 
 
 class IdempotencyRecord(me.Document):

@@ -3,6 +3,7 @@ from dataclasses import dataclass, field
 
 from flask import g
 
+from api.core.changes import PUBLIC
 from api.errors import Forbidden, NotFound, Unauthorized
 
 ADMIN, EDITOR, PARTNER = "admin", "editor", "partner"
@@ -101,6 +102,14 @@ class Policy:
     def redact(self, identity, representation, state):
         """Remove fields the caller may not read; return the representation."""
         return representation
+
+    def change_audience(self, state):
+        """Who sees a change to this stored state in the change feed besides staff: PUBLIC (anyone who sees its
+        session, if it has one), or the ids of the organisations whose partners do (none: staff only).
+
+        Stored with the change's revision, so the feed filters on it in its query.
+        """
+        return PUBLIC if self.anonymous_reads else []
 
     # Helpers used by the routes: raise the right error instead of answering a boolean.
 

@@ -18,7 +18,7 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from api.core import search
+from api.core import changes, search
 from api.core.documents import Revision, utcnow
 from api.core.fields import references_held_by
 from api.core.http import etag_for
@@ -77,6 +77,7 @@ class Resource:
             name for name, f in self.schema_instance.fields.items() if not f.dump_only)
         self.ignored_on_input = set(META_FIELDS) | set(self.server_fields) | (
             {self.parent_field} if self.parent_field else set())
+        changes.register(self)
 
     # Hooks a resource may override -----------------------------------------------------------
 
@@ -353,9 +354,9 @@ def _diff(resource, old_repr, new_repr):
     return change
 
 
-def _revision_note(action, identity, change, when, reason=None):
-    """What a write embeds in the document: the revision of the version it creates."""
-    note = {"action": action, "changed_at": when, "changed_by": identity.sub, "change": change}
+def _revision_note(action, identity, change, when, seq, reason=None):
+    """What a write embeds in the document: the revision of the version it creates, with its feed sequence."""
+    note = {"action": action, "changed_at": when, "changed_by": identity.sub, "change": change, "seq": seq}
     if reason:
         note["reason"] = reason
     return note
@@ -373,8 +374,12 @@ def materialise_revision(resource, stored):
     key = (resource.name, str(stored["_id"]), stored["version"])
     if not note or key in _copied_revisions:
         return
+    audience = resource.policy.change_audience(stored)
+    public = audience == changes.PUBLIC
     record = {"_id": ":".join(map(str, key)), "resource_type": key[0], "resource_id": key[1], "version": key[2], **note,
-              "snapshot": representation_of(resource, stored), "session_id": _session_id(resource, stored)}
+              "snapshot": representation_of(resource, stored), "session_id": _session_id(resource, stored),
+              "audience": changes.PUBLIC if public else changes.PRIVATE,
+              "organisations": [] if public else sorted(set(audience))}
     try:
         Revision._get_collection().insert_one(record)
     except DuplicateKeyError:
@@ -403,12 +408,16 @@ class _RecentKeys:
 _copied_revisions = _RecentKeys()
 
 
-def _materialise_after_write(resource, stored):
+def _materialise_after_write(resource, stored, lease=None):
     try:
         materialise_revision(resource, stored)
     except PyMongoError:
-        # The write itself is stored; its revision is copied on the next read of history or next write.
+        # The write itself is stored; its revision is copied on the next read of history or next write, or by
+        # the change feed's reader once the lease, kept for that, is stale.
         log.warning("revision %s/%s v%s not yet copied", resource.name, stored["_id"], stored["version"])
+        return
+    if lease is not None:
+        lease.release()
 
 
 def _session_id(resource, stored):
@@ -455,17 +464,22 @@ def create(resource, body, identity, *, parent=None, reserved_id=None, reason=No
     stored["_id"] = reserved_id or ObjectId()
     stored.update(resource.live_keys(stored))
     new_repr = resource.represent(stored)
-    stored[PENDING_REVISION] = _revision_note("created", identity, _diff(resource, {}, new_repr), now, reason)
+    lease = changes.take_sequence(resource.name, stored["_id"])
+    stored[PENDING_REVISION] = _revision_note("created", identity, _diff(resource, {}, new_repr), now, lease.seq, reason)
     try:
         resource.collection.insert_one(stored)
     except DuplicateKeyError:
+        lease.release()
         # An earlier attempt that outlived its key's lease stored the reserved id meanwhile.
         earlier = _created_earlier(resource, reserved_id) if reserved_id is not None else None
         if earlier is None:
             raise
         return earlier
+    except BaseException:
+        lease.release()
+        raise
     stored[CACHED_REPRESENTATION] = new_repr
-    _materialise_after_write(resource, stored)
+    _materialise_after_write(resource, stored, lease)
     resource.after_write("created", stored, None, parent)
     if shown_once:
         stored[SHOWN_ONCE] = shown_once
@@ -500,14 +514,20 @@ def _store(resource, old, new_state, identity, action, *, expected_version, dele
         new.update(resource.live_keys(new))
     new_repr = resource.represent(new)
     change = {} if deleted else _diff(resource, representation_of(resource, old), new_repr)
-    new[PENDING_REVISION] = _revision_note(action, identity, change, now, reason)
     # The note of the version being replaced must reach the revisions collection first.
     materialise_revision(resource, old)
-    result = resource.collection.replace_one({"_id": old["_id"], "version": expected_version}, new)
+    lease = changes.take_sequence(resource.name, old["_id"])
+    new[PENDING_REVISION] = _revision_note(action, identity, change, now, lease.seq, reason)
+    try:
+        result = resource.collection.replace_one({"_id": old["_id"], "version": expected_version}, new)
+    except BaseException:
+        lease.release()
+        raise
     if result.matched_count != 1:
+        lease.release()
         raise PreconditionFailed("Another change landed first; fetch the resource again and retry.")
     new[CACHED_REPRESENTATION] = new_repr
-    _materialise_after_write(resource, new)
+    _materialise_after_write(resource, new, lease)
     return new
 
 

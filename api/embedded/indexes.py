@@ -54,6 +54,10 @@ class FieldIndex:
         # frozenset of a document's twenty search words) or UNSURE.
         self.keys_of = {}
         self.strings = None
+        self.not_scalar = 0  # documents holding a list or an unusual value here: a range may not bound their order
+
+    def only_scalars(self):
+        return self.not_scalar == 0
 
     def _keys(self, document):
         value = document.get(self.field, None)
@@ -66,6 +70,8 @@ class FieldIndex:
     def add(self, doc_id, document):
         keys = self._keys(document)
         self.keys_of[doc_id] = keys
+        if keys is self.UNSURE or isinstance(keys, tuple):
+            self.not_scalar += 1
         if keys is self.UNSURE:
             self.unsure.add(doc_id)
             return
@@ -93,6 +99,8 @@ class FieldIndex:
         if doc_id not in self.keys_of:
             return
         keys = self.keys_of.pop(doc_id)
+        if keys is self.UNSURE or isinstance(keys, tuple):
+            self.not_scalar -= 1
         if keys is self.UNSURE:
             self.unsure.discard(doc_id)
             return
@@ -263,12 +271,13 @@ class OrderedIndex:
 FORWARD, BACKWARD, GROUPS_BACKWARD = "forward", "backward", "groups backward"
 
 
-def walk(index, how):
-    """The ids of an ordered index's documents in the order `how` names (see `ordered_index`)."""
+def walk(index, how, start=0):
+    """The ids of an ordered index's documents in the order `how` names (see `ordered_index`), a forward walk
+    from position `start`."""
     entries = index.entries
     doc_id = index.doc_id
     if how == FORWARD:
-        ordered = entries
+        ordered = entries.islice(start)
     elif how == BACKWARD:
         ordered = reversed(entries)
     else:
@@ -481,7 +490,7 @@ def page(store, spec, sort, skip, limit):
     documents = store._documents
     found = []
     wanted = skip + limit
-    for doc_id in walk(*served):
+    for doc_id in walk(*served, start=_walk_start(store, *served, spec, sort)):
         if candidates is not None and doc_id not in candidates:
             continue
         document = documents[doc_id]
@@ -491,3 +500,27 @@ def page(store, spec, sort, skip, limit):
         if len(found) == wanted:
             break
     return found[skip:]
+
+
+def _walk_start(store, index, how, spec, sort):
+    """Where a forward walk of an ordered index may start: no entry before it passes a lower bound on the sort's
+    first field (a first part below the bound's sorts before the bound's own prefix).
+
+    A reader following a sequence (`seq > cursor`, the change feed) then walks only what is new, not the whole
+    history before its cursor. The walk still filters, so the entries equal to a `$gt` bound are skipped there.
+    """
+    field, direction = sort[0]
+    # A list sorts by its least item but matches a bound by any: only a field of plain values may be bounded.
+    values = store.field_indexes.get(field)
+    if how != FORWARD or direction < 0 or not index.flat or values is None or not values.only_scalars():
+        return 0
+    start = 0
+    for name, condition in conjuncts(spec):
+        if name != field or not isinstance(condition, dict):
+            continue
+        for operator in ("$gt", "$gte"):
+            value = condition.get(operator)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value):
+                bound = _flat_part(*filtering.resolve_sort_key(field, {field: value}))
+                start = max(start, index.entries.bisect_left(bound))
+    return start

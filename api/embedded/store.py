@@ -14,6 +14,11 @@ from api.embedded.cold import ColdDocuments
 from api.embedded.indexes import FieldIndex, IndexedCollectionStore, page, plan
 
 STORE_LOCK = threading.RLock()
+# Collections whose changes need not reach the file before their operation returns: they ride with the next commit,
+# and the file keeps commits in memory order. The change feed's counter and write leases (api/core/changes.py): a
+# write that reaches the file brings the number and lease it took before it; a release lost in a crash leaves a
+# lease that the next start settles. Committing them on their own would cost every write four more commits.
+DEFERRED_COMMIT = frozenset({"change_counters", "change_leases"})
 _nesting = [0]  # store operations in progress (only the thread holding STORE_LOCK counts): commit when 0
 
 
@@ -228,7 +233,8 @@ def _serialise():
         @functools.wraps(method)
         def run(self, *args, **kwargs):
             with STORE_LOCK:
-                journal = getattr(self._store if isinstance(self, Collection) else self.collection._store, "journal", None)
+                store = self._store if isinstance(self, Collection) else self.collection._store
+                journal = getattr(store, "journal", None)
                 if journal is not None:
                     journal.check()
                 _nesting[0] += 1
@@ -236,7 +242,7 @@ def _serialise():
                     return method(self, *args, **kwargs)
                 finally:
                     _nesting[0] -= 1
-                    if not _nesting[0]:
+                    if not _nesting[0] and getattr(store, "name", None) not in DEFERRED_COMMIT:
                         durable.flush_all()
         return run
 

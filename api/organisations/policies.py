@@ -52,3 +52,6 @@ class PartnerOwnedPolicy(Policy):
 
     def can_see_history(self, identity, state, parent=None):
         return self.can_see(identity, state, parent)
+
+    def change_audience(self, state):
+        return [state[field] for field in self.owner_fields if state.get(field)]

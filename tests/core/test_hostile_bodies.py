@@ -69,6 +69,12 @@ def release_body(world):
     return {"name": f"v{next(_releases)}", "notes": {"it": "Programma provvisorio", "ru": "Предварительная программа"}}
 
 
+def webhook_body(world):
+    # A literal public address: valid without asking DNS.
+    return {"url": "https://93.184.215.14/taskforce/events", "events": ["organisations.*", "sessions.updated"],
+            "organisation_id": world["organisation_id"]}
+
+
 # collection rule -> (a valid new body, how to put a text into a body)
 RESOURCES = {
     "/api/v1/organisations": (lambda world: organisation_body(), lambda text: {"name": text}),
@@ -83,6 +89,7 @@ RESOURCES = {
     "/api/v1/sessions/<session_id>/releases": (release_body, lambda text: {"notes": {"it": text}}),
     # The session's one settings document: replaced at its own address (PUT), never created by POST.
     "/api/v1/sessions/<session_id>/networking": (networking_settings_body, lambda text: {"room": text}),
+    "/api/v1/webhooks": (webhook_body, lambda text: {"description": text}),
 }
 # Actions that read no body at all: running the scheduler, publishing a schedule, ending an account's tokens,
 # rotating a client's secret, cloning a session.
@@ -146,7 +153,8 @@ def one_of_each(client, admin, org, session):
     for collection, param in (("/api/v1/users", "user_id"), ("/api/v1/clients", "client_key"),
                               ("/api/v1/sessions/<session_id>/tables", "table_id"),
                               ("/api/v1/sessions/<session_id>/seminars", "seminar_id"),
-                              ("/api/v1/sessions/<session_id>/registrations", "registration_id")):
+                              ("/api/v1/sessions/<session_id>/registrations", "registration_id"),
+                              ("/api/v1/webhooks", "webhook_id")):
         body = RESOURCES[collection][0](ids)
         if param == "registration_id":
             registering = client.post("/api/v1/organisations", json=organisation_body(name="Interporto Marche"),

@@ -61,7 +61,7 @@ def assert_problem(response, *statuses):
 
 LISTS = ["/api/v1/organisations", "/api/v1/sessions", "/api/v1/sessions/<session_id>/tables",
          "/api/v1/sessions/<session_id>/seminars", "/api/v1/users", "/api/v1/clients",
-         "/api/v1/organisations/<organisation_id>/revisions"]
+         "/api/v1/organisations/<organisation_id>/revisions", "/api/v1/webhooks"]
 
 
 def stored_totals(client, admin, world):
@@ -141,7 +141,7 @@ def test_every_item_route_is_covered(app):
 
     assert params == {"organisation_id", "session_id", "table_id", "seminar_id", "registration_id", "user_id",
                       "client_key", "version", "name", "filename", "request_id", "number",
-                      "release_name"}
+                      "release_name", "webhook_id"}
 
 
 @pytest.mark.parametrize("version", [BIG, str(2**63), str(2**53 + 1), "0", "-1", "1.5", "1e3", "%00"])

@@ -27,7 +27,8 @@ from api.networking.resource import networking_settings
 from api.plugins import registry
 from api.registrations.resource import STEPS
 from api.sessions.models import STATUSES
-from tests.fuzz.world import RESOURCES, USER_EMAIL, USER_PASSWORD
+from api.sync import urls
+from tests.fuzz.world import PUBLIC_WEBHOOK_URL, RESOURCES, USER_EMAIL, USER_PASSWORD
 
 API = "/api/v1/"
 URL_FIELD = ma.fields.URL(schemes={"http", "https"})
@@ -209,6 +210,8 @@ class Realism:
         if resource.name == "organisations":
             # A partner acts on its own organisation and on those it manages; an admin on any.
             return [world.partner_organisation_id, *world.managed_ids] if self.role == "partner" else world.organisation_ids
+        if resource.name == "webhooks" and self.role == "partner":
+            return world.items_of(resource, organisation_id={"$in": self.acting_for()}, **query)
         if resource.name in ("users", "clients"):
             # Admin-only: a partner cannot know any of their ids, so it only ever sends made-up ones.
             return [] if self.role == "partner" else [world.user_id if resource.name == "users" else world.client_key]
@@ -594,6 +597,23 @@ class Realism:
     def repair_clients(self, state, *, parent, stored, patch):
         organisation = self.organisation(state.get("organisation_id"))
         return {"organisation_id": organisation} if organisation != state.get("organisation_id") else {}
+
+    def repair_webhooks(self, state, *, parent, stored, patch):
+        changes = {}
+        if isinstance(state.get("url"), str):
+            try:
+                urls.resolve(state["url"], allow_private=False)
+            except urls.UnsafeUrl:
+                changes["url"] = PUBLIC_WEBHOOK_URL
+        organisation = state.get("organisation_id")
+        if self.role == "partner" and organisation not in self.acting_for():
+            changes["organisation_id"] = pick(self.acting_for(), organisation)
+        elif organisation is not None and self.organisation(organisation) != organisation:
+            changes["organisation_id"] = self.organisation(organisation)
+        if state.get("session_id") is not None and state["session_id"] not in (self.world.session_id,
+                                                                               self.world.open_session_id):
+            changes["session_id"] = self.world.session_id
+        return changes
 
 
 def _kept(moment):

@@ -14,6 +14,7 @@ from api.registrations.resource import registrations
 from api.releases.resource import releases
 from api.seminars.resource import seminars
 from api.sessions.resource import sessions
+from api.sync.webhooks import webhooks
 from api.storage import prepare_storage
 from api.tables.resource import tables
 from tests.conftest import account_token
@@ -30,7 +31,10 @@ SUMMARY = {name: 1 for name in ("version", "session_id", "kind", "attributes", "
                                  "starts_on", "ends_on", "deleted_at", "organisation_id")}
 # Collection segment of a path → the resource it names.
 RESOURCES = {resource.name: resource for resource in (sessions, organisations, tables, seminars, registrations, users,
-                                                     clients, meeting_requests, networking_settings, releases)}
+                                                     clients, meeting_requests, networking_settings, releases,
+                                                     webhooks)}
+# A literal public address: a valid webhook URL without asking DNS.
+PUBLIC_WEBHOOK_URL = "https://93.184.215.14/taskforce/events"
 # The demo session has concluded: registrations are made in this next one, open for them, with a small programme.
 OPEN_SESSION = {
     "number": 22, "title": {"it": "XXII Sessione della Task Force italo-russa", "ru": "XXII сессия Рабочей группы"},
@@ -72,6 +76,8 @@ class World:
                 "roles": [PARTNER], "organisation_id": self.partner_organisation_id}, DEMO_LOADER)["_id"])
             self.client_id, self.client_secret = create_partner_client(self.partner_organisation_id, "Fuzzing CRM")
             self.client_key = str(clients.collection.find_one({"client_id": self.client_id})["_id"])
+            services.create(webhooks, {"url": PUBLIC_WEBHOOK_URL, "events": ["organisations.*"],
+                                       "organisation_id": self.partner_organisation_id}, DEMO_LOADER)
             self.headers = {role: {"Authorization": "Bearer " + account_token(
                 self.app, *identity.roles, sub=identity.sub, organisation_id=identity.organisation_id)}
                 for role, identity in self.identities().items()}

@@ -115,6 +115,12 @@ CASES = [
     ("clients", "/api/v1/clients", {}, True, None),
     ("clients by organisation", "/api/v1/clients", {"organisation_id": "{organisation_id}"}, True, None),
     ("clients active", "/api/v1/clients", {"active": "true"}, True, None),
+    ("change feed", "/api/v1/changes", {}, False, None),
+    ("change feed as admin", "/api/v1/changes", {}, True, None),
+    ("change feed after a cursor", "/api/v1/changes", {"since": "40"}, True, None),
+    ("change feed of a type", "/api/v1/changes", {"resource_type": "organisations"}, True, None),
+    ("change feed of a session", "/api/v1/changes", {"session_id": "{session_id}"}, False, None),
+    ("webhooks", "/api/v1/webhooks", {}, True, None),
 ]
 
 
@@ -166,3 +172,22 @@ def test_a_search_of_organisations_is_answered_from_the_search_terms_index(real_
     ixscans = [s for s in stages(plan) if s["stage"] in ("IXSCAN", "COUNT_SCAN")]
     assert any(list(s["keyPattern"]) == ["search_terms"] for s in ixscans), json.dumps(plan, default=str, indent=1)
     assert all(s["stage"] != "COLLSCAN" for s in stages(plan))
+
+
+@pytest.mark.parametrize("query, as_admin, leading", [
+    ({"since": "40"}, True, "seq"), ({"since": "40"}, False, "seq"),
+    ({"resource_type": "organisations"}, True, "resource_type"), ({"session_id": "{session_id}"}, False, "session_id"),
+], ids=["admin", "anonymous", "of a type", "of a session"])
+def test_the_change_feed_reads_revisions_in_sequence_order_from_an_index(real_app, real_admin, ids, recorded, query,
+                                                                         as_admin, leading):
+    """The feed's page: an index range from the cursor, in the index's order (no sort stage), so a poll costs what
+    it returns, not the history's size."""
+    with recorded() as commands:
+        send(real_app, real_admin, ids, "/api/v1/changes", query, as_admin)
+    [page] = [c for c in commands if c.get("find") == "revisions"]
+
+    plan = winning_plans(explain(real_app, page))[0]
+
+    assert any(keys[0] == leading and "seq" in keys for keys in index_keys_used(plan)), json.dumps(plan, indent=1,
+                                                                                                    default=str)
+    assert not [s for s in stages(plan) if s["stage"] in ("SORT", "COLLSCAN")], json.dumps(plan, indent=1, default=str)

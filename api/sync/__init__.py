@@ -1,0 +1,1 @@
+"""Keeping partners in sync: the change feed and signed webhooks."""
