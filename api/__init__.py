@@ -133,7 +133,7 @@ def _register_request_id(app):
     @app.before_request
     def take_request_id():
         given = request.headers.get("X-Request-ID", "")
-        g.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        g.request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
 
     @app.after_request
     def add_request_id(response):

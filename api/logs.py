@@ -6,18 +6,33 @@ importing the app.
 import datetime as dt
 import json
 import logging
+import re
 import sys
+
+
+# gunicorn quotes what it could not parse ("Invalid HTTP request line: 'GET /?access_token=… HTTP/1.1'", a header
+# line) and the URI of a request that failed: a client's secret may be in either. The reason stays, the text goes.
+_INVALID_REQUEST = re.compile(r"^(Invalid request from ip=\S+?: [^:'\"]*)(?::.*)?$", re.S)
+_QUERY = re.compile(r"\?[^\s'\"]*")
+
+
+def _server_message(message):
+    message = _INVALID_REQUEST.sub(r"\1 (its text withheld from the log)", message)
+    return _QUERY.sub("?…", message)
 
 
 class JsonFormatter(logging.Formatter):
     """Format a record as one JSON object: time, level, logger, message, the record's `fields`, any exception."""
 
     def format(self, record):
+        message = record.getMessage()
+        if record.name.startswith("gunicorn."):
+            message = _server_message(message)
         line = {
             "time": dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": message,
         }
         line.update(getattr(record, "fields", None) or {})
         if record.exc_info:

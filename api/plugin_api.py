@@ -16,6 +16,7 @@ from api.core.fields import (
     MAX_TEXT,
     BoundedList,
     CountryCode,
+    FullMatch,
     IsoDate,
     IsoTime,
     LanguageCode,
@@ -42,5 +43,5 @@ __all__ = [
     "RegionCode", "TimeZoneName", "IsoDate", "IsoTime", "Timestamp", "BoundedList", "bounded_list",
     "OrganisationId",
     # Validators and the limits the fields default to
-    "unique_items", "MAX_NAME", "MAX_SHORT", "MAX_TEXT", "MAX_LIST",
+    "unique_items", "FullMatch", "MAX_NAME", "MAX_SHORT", "MAX_TEXT", "MAX_LIST",
 ]

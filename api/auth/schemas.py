@@ -3,7 +3,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from api.config import DEFAULTS
-from api.core.fields import ObjectIdString, StrictBoolean, Text, bounded_list, unique_items
+from api.core.fields import FullMatch, ObjectIdString, StrictBoolean, Text, bounded_list, unique_items
 from api.core.permissions import ROLES
 from api.core.schemas import BaseSchema, ListArgsSchema, VersionedSchema
 
@@ -92,7 +92,7 @@ class ClientCredentialsGrantSchema(OAuthRequestSchema):
     client_id = _parameter(64, metadata={"description": "Or send the credentials with HTTP Basic.",
                                          "example": "tf_3f9a1c2b7d4e8f60"})
     client_secret = _parameter(128)
-    scope = fields.String(validate=[validate.Length(max=SCOPE_MAX_LENGTH), validate.Regexp(SCOPE_PATTERN)], metadata={
+    scope = fields.String(validate=[validate.Length(max=SCOPE_MAX_LENGTH), FullMatch(SCOPE_PATTERN)], metadata={
         "description": "Space-separated subset of the client's scopes (default: all of them).", "example": "read"})
 
 

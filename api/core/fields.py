@@ -91,7 +91,7 @@ class StrictBoolean(fields.Boolean):
 
 class Slug(Text):
     def __init__(self, **kwargs):
-        super().__init__(max_length=40, validate=[validate.Regexp(SLUG_PATTERN, error="Must be a lowercase code like 'home_automation'.")], **kwargs)
+        super().__init__(max_length=40, validate=[FullMatch(SLUG_PATTERN, error="Must be a lowercase code like 'home_automation'.")], **kwargs)
 
 
 class LocalisedText(fields.Dict):
@@ -235,6 +235,16 @@ class Timestamp(fields.AwareDateTime):
         if not (FIRST_YEAR <= result.year <= LAST_YEAR and FIRST_YEAR <= in_utc.year <= LAST_YEAR):
             raise ma.ValidationError(OUT_OF_RANGE)
         return result
+
+
+class FullMatch(validate.Regexp):
+    """A pattern the whole value must match, as JSON Schema's `pattern` reads `^…$`: Python's re.match lets `$`
+    match before a final newline, so marshmallow's Regexp takes "v2\n" for "v2"."""
+
+    def __call__(self, value):
+        if self.regex.fullmatch(value) is None:
+            raise ma.ValidationError(self._format_error(value))
+        return value
 
 
 _held_references = contextvars.ContextVar("held_references", default=frozenset())

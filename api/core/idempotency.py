@@ -46,12 +46,14 @@ def _replay(record):
     return response
 
 
-def run_idempotent(identity, handler, not_replayed=()):
+def run_idempotent(identity, handler, not_replayed=(), ensure_still_visible=None):
     """Run handler(reserved_id) once per (caller, route, key); replay its stored response to retries.
 
     handler creates the resource with the reserved id it is given (None without a key), or answers with the
     resource an earlier attempt created under that id. Fields named in not_replayed (secrets shown once)
-    are not kept: a replay omits them.
+    are not kept: a replay omits them. The caller's right to create is checked before this is called, as
+    for a first attempt; ensure_still_visible(resource_id) raises unless the caller may still read what the
+    first attempt created: a caller whose roles or organisations changed since gets no stored copy of it.
     """
     key = request.headers.get(HEADER)
     if key is None:
@@ -64,7 +66,10 @@ def run_idempotent(identity, handler, not_replayed=()):
     owner = uuid.uuid4().hex
     record = _claim(collection, scope, key, _request_hash(), owner)
     if not isinstance(record, dict):
-        return record
+        replay, resource_id = record
+        if ensure_still_visible is not None and resource_id is not None:
+            ensure_still_visible(resource_id)
+        return replay
     mine = {"_id": record["_id"], "owner": owner}
     try:
         response = handler(record["resource_id"])
@@ -100,7 +105,8 @@ def run_idempotent(identity, handler, not_replayed=()):
 
 
 def _claim(collection, scope, key, request_hash, owner):
-    """Take the key for this request: return its record (with the reserved id), or a replay; raise 409/422."""
+    """Take the key for this request: return its record (with the reserved id), or (a replay, the id it created);
+    raise 409/422."""
     for _ in range(CLAIM_ATTEMPTS):
         now = utcnow()
         record = {"scope": scope, "key": key, "request_hash": request_hash, "state": "in_progress", "owner": owner,
@@ -116,7 +122,7 @@ def _claim(collection, scope, key, request_hash, owner):
             raise ValidationFailed({HEADER: ["This key was used with a different request body."]},
                                    detail="Idempotency-Key reused with a different body.")
         if existing["state"] == "done":
-            return _replay(existing)
+            return _replay(existing), existing.get("resource_id")
         leased_at = existing.get("leased_at", existing["created_at"])
         if existing["state"] == "in_progress" and leased_at + dt.timedelta(seconds=IN_PROGRESS_LEASE_SECONDS) >= now:
             raise Conflict("A request with this Idempotency-Key is still being processed; retry shortly.",

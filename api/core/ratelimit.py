@@ -39,7 +39,7 @@ class Limit:
     """`count` requests per `seconds`, parsed from text like "10/minute" or "600/2 minutes"."""
 
     def __init__(self, text):
-        match = _LIMIT.match(text or "")
+        match = _LIMIT.fullmatch(text or "")
         if not match:
             raise ValueError(f"Not a rate limit: {text!r} (use e.g. '10/minute')")
         self.count = int(match.group(1))

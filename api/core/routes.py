@@ -239,18 +239,25 @@ def register_resource(blp, resource, url):
         @problems(blp, 400, 401, 403, 409, 413, 415, 422, *nested_errors)
         def post(self, **path):
             identity = current_identity()
+            if identity.is_anonymous:
+                refuse(identity)
+            parent = load_parent(resource, path)
+            if not resource.policy.can_create(identity, parent):
+                refuse(identity)
 
             def handler(reserved_id):
-                parent = load_parent(resource, path)
-                if not resource.policy.can_create(identity, parent):
-                    refuse(identity)
                 body = read_json_body()
                 stored = services.create(resource, body, identity, parent=parent, reserved_id=reserved_id)
                 return answer(stored, 201)
 
-            if identity.is_anonymous:
-                refuse(identity)
-            return run_idempotent(identity, handler, not_replayed=resource.shown_once_fields)
+            def ensure_still_visible(resource_id):
+                stored = resource.collection.find_one({"_id": resource_id})
+                if stored is None:
+                    raise NotFound()
+                resource.policy.ensure_visible(identity, stored, parent)
+
+            return run_idempotent(identity, handler, not_replayed=resource.shown_once_fields,
+                                  ensure_still_visible=ensure_still_visible)
 
     def load_item(path, include_deleted=False):
         identity = current_identity()

@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 from webargs.multidictproxy import MultiDictProxy
 
-from api.core.fields import Text, Timestamp
+from api.core.fields import FullMatch, Text, Timestamp
 
 MAX_PAGE_SIZE = 100
 
@@ -75,7 +75,7 @@ def with_sort_fields(query_schema, sort_fields):
     # Each field once at most: no useful sort names more fields than there are.
     pattern = f"^-?(?:{names})(?:,-?(?:{names})){{0,{len(sort_fields) - 1}}}$"
     choices = ", ".join(sorted(sort_fields))
-    sort = Text(max_length=200, validate=[validate.Regexp(re.compile(pattern), error=(
+    sort = Text(max_length=200, validate=[FullMatch(re.compile(pattern), error=(
         f"Sort by a comma-separated list of {choices}; prefix a field with - for descending order."))],
         metadata={"description": f"Comma-separated fields among {choices}; `-` before a field for descending: "
                                  f"`-{sorted(sort_fields)[0]}`."})

@@ -1,7 +1,7 @@
 """Organisation representation, input and list arguments."""
 from marshmallow import fields, validate
 
-from api.core.fields import (CountryCode, LocalisedText, ObjectIdString, RegionCode, Slug, Text, bounded_list,
+from api.core.fields import (CountryCode, FullMatch, LocalisedText, ObjectIdString, RegionCode, Slug, Text, bounded_list,
                              unique_items)
 from api.core.schemas import BaseSchema, ListArgsSchema, VersionedSchema
 from api.organisations.models import KINDS
@@ -11,7 +11,7 @@ class ContactSchema(BaseSchema):
     name = Text(required=True, min_length=1, max_length=200, metadata={"example": "Giulia Bianchi"})
     role = Text(max_length=200, metadata={"example": "Responsabile internazionalizzazione"})
     email = fields.Email(validate=[validate.Length(max=254)], metadata={"example": "g.bianchi@example.org"})
-    phone = Text(max_length=40, validate=[validate.Regexp(r"^\+?[0-9 ()./-]{4,40}$", error="Not a valid phone number.")],
+    phone = Text(max_length=40, validate=[FullMatch(r"^\+?[0-9 ()./-]{4,40}$", error="Not a valid phone number.")],
                  metadata={"example": "+39 071 806 1"})
 
 

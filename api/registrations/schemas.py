@@ -2,14 +2,14 @@
 import marshmallow as ma
 from marshmallow import fields, validate, validates_schema
 
-from api.core.fields import (IsoTime, LanguageCode, LocalisedText, ObjectIdString, Slug, StrictBoolean, Text,
+from api.core.fields import (FullMatch, IsoTime, LanguageCode, LocalisedText, ObjectIdString, Slug, StrictBoolean, Text,
                              Timestamp, bounded_list, unique_items)
 from api.core.schemas import BaseSchema, ListArgsSchema, VersionedSchema
 from api.registrations.models import STATUSES
 
 MAX_DELEGATES = 50
 MAX_CHOICES = 30  # tables or seminars one registration may name
-PHONE = validate.Regexp(r"^\+?[0-9 ()./-]{4,40}$", error="Not a valid phone number.")
+PHONE = FullMatch(r"^\+?[0-9 ()./-]{4,40}$", error="Not a valid phone number.")
 
 STATUS_DESCRIPTION = (
     "`pending` → `confirmed` / `waitlisted` → `cancelled`.\n\n"

@@ -1,7 +1,7 @@
 """Release representation, input, list arguments and the diff between two releases."""
-from marshmallow import fields, validate
+from marshmallow import fields
 
-from api.core.fields import LocalisedText, Text
+from api.core.fields import FullMatch, LocalisedText, Text
 from api.core.schemas import BaseSchema, ListArgsSchema, VersionedSchema
 from api.networking.schemas import MAX_SCHEDULED, ScheduledMeetingSchema
 from api.seminars.schemas import SeminarSchema
@@ -28,7 +28,7 @@ class FrozenScheduleSchema(BaseSchema):
 
 class ReleaseSchema(VersionedSchema):
     session_id = fields.String(dump_only=True, metadata={"maxLength": 24})
-    name = Text(required=True, max_length=64, validate=[validate.Regexp(NAME_PATTERN, error=(
+    name = Text(required=True, max_length=64, validate=[FullMatch(NAME_PATTERN, error=(
         "Letters, digits, '.', '_' and '-', starting and ending with a letter or digit: 'v1.2' or 'final-programme'."))],
         metadata={"description": "Unique in the session; names the release in its URL.", "example": "v1.0",
                   "pattern": NAME_PATTERN})

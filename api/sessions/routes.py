@@ -40,10 +40,11 @@ class Clone(MethodView):
         if identity.is_anonymous:
             refuse(identity)
 
+        source = core.get_visible(sessions, session_id, identity)
+        if not identity.is_staff:
+            refuse(identity, "Only staff (editors, admins) may prepare the next edition.")
+
         def handler(reserved_id):
-            source = core.get_visible(sessions, session_id, identity)
-            if not identity.is_staff:
-                refuse(identity, "Only staff (editors, admins) may prepare the next edition.")
             created = services.clone_session(source, identity, reserved_id=reserved_id)
             representation, etag = core.present_with_etag(sessions, created, identity)
             location = url_for("sessions.sessions_item", session_id=str(created["_id"]))

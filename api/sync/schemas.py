@@ -5,7 +5,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from api.core import changes
-from api.core.fields import ObjectIdString, StrictBoolean, Text, Timestamp, bounded_list, unique_items
+from api.core.fields import FullMatch, ObjectIdString, StrictBoolean, Text, Timestamp, bounded_list, unique_items
 from api.core.schemas import BaseSchema, ListArgsSchema, QueryArgsSchema, QueryInteger, VersionedSchema
 
 MAX_FEED_PAGE = 1000
@@ -22,7 +22,7 @@ def _resource_type(value):
 
 
 def _event(value):
-    if not _EVENT.match(value):
+    if not _EVENT.fullmatch(value):
         raise ma.ValidationError(f"Not an event type: {EVENT_DESCRIPTION}")
     resource_type = value.split(".", 1)[0]
     if resource_type != "*":
@@ -30,7 +30,7 @@ def _event(value):
 
 
 class ChangeQueryArgsSchema(QueryArgsSchema):
-    since = Text(max_length=18, validate=[validate.Regexp(_CURSOR, error=(
+    since = Text(max_length=18, validate=[FullMatch(_CURSOR, error=(
         "Not a cursor of this feed: send back a `cursor` or `next_cursor` it gave you."))], metadata={
         "description": "The `next_cursor` (or a change's `cursor`) of your last answer; omitted: from the start. "
                        "Opaque: send back what you were given.", "example": "1042"})

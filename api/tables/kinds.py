@@ -37,7 +37,7 @@ class TableKind:
 
     def validate_declaration(self):
         """Raise InvalidKind unless the declaration is complete and consistent."""
-        if not isinstance(self.name, str) or not NAME_PATTERN.match(self.name):
+        if not isinstance(self.name, str) or not NAME_PATTERN.fullmatch(self.name):
             raise InvalidKind(f"kind name {self.name!r} must match {NAME_PATTERN.pattern}")
         if isinstance(self.version, bool) or not isinstance(self.version, int) or self.version < 1:
             raise InvalidKind(f"kind {self.name}: version must be an integer ≥ 1")

@@ -2,9 +2,9 @@
 
 A template for outside plugins: one marshmallow schema for the attributes, one TableKind, one hook.
 """
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
-from api.plugin_api import LocalisedText, OrganisationId, TableKind, Text, bounded_list, hookimpl, unique_items
+from api.plugin_api import FullMatch, LocalisedText, OrganisationId, TableKind, Text, bounded_list, hookimpl, unique_items
 
 NACE_CODE = r"^[A-U][0-9]{2}$"
 
@@ -18,7 +18,7 @@ class SectorAttributesSchema(Schema):
     """Attributes of a sector table."""
 
     nace_codes = bounded_list(
-        Text(max_length=3, validate=[validate.Regexp(NACE_CODE, error="Not a NACE Rev. 2 division such as 'C28'.")],
+        Text(max_length=3, validate=[FullMatch(NACE_CODE, error="Not a NACE Rev. 2 division such as 'C28'.")],
              metadata={"json_schema": {"pattern": NACE_CODE}}),
         max_length=30, validate=[unique_items], load_default=list,
         metadata={"description": "NACE Rev. 2 divisions the table covers.", "example": ["H49", "H52"]})

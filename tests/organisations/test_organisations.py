@@ -90,8 +90,9 @@ def test_contact_with_an_unknown_field_is_invalid(client, admin):
     assert set(response.get_json()["errors"]) == {"contacts.0.fax"}
 
 
-def test_contact_phone_must_look_like_a_phone_number(client, admin):
-    assert_invalid(post(client, admin, contacts=[{"name": "Giulia", "phone": "call me"}]), "contacts")
+@pytest.mark.parametrize("phone", ["call me", "+39 071 1234567\n"])
+def test_contact_phone_must_look_like_a_phone_number(client, admin, phone):
+    assert_invalid(post(client, admin, contacts=[{"name": "Giulia", "phone": phone}]), "contacts")
 
 
 @pytest.mark.parametrize("sectors", [["Logistics"], ["home automation"], ["1st"], ["logistics", "logistics"], "logistics",

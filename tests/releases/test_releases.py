@@ -219,7 +219,7 @@ def test_the_same_name_may_be_used_in_another_session(client, create_session, pr
     assert release(create_session(), "v1")["number"] == 1
 
 
-@pytest.mark.parametrize("name", ["", "-v1", "v1.", "v 1", "v1/2", "релиз", "a" * 65, 1, None])
+@pytest.mark.parametrize("name", ["", "-v1", "v1.", "v 1", "v1/2", "v2\n", "релиз", "a" * 65, 1, None])
 def test_a_name_must_be_a_url_safe_slug_or_version(client, admin, programme, name):
     response = client.post(releases_url(programme["session"]), json={"name": name}, headers=admin)
 

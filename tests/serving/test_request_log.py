@@ -1,6 +1,7 @@
 """The real server's log: every stderr line a JSON object, one per request with its fields, no secret in any."""
 import base64
 import json
+import socket
 from urllib.parse import urlencode
 
 import pytest
@@ -43,13 +44,22 @@ def logged():
         server.request("GET", f"/api/v1/organisations?access_token={in_body['access_token']}")
         server.request("POST", "/api/v1/auth/token", urlencode(
             {"grant_type": "password", "username": ADMIN[0], "password": "a wrong password never logged"}), FORM)
+        # Requests gunicorn cannot parse, which it logs quoting what it read.
+        send_raw(server, b"GET /api/v1/sessions?access_token=raw-query-secret\x01 HTTP/1.1\r\nHost: x\r\n\r\n")
+        send_raw(server, b"GET /api/v1/sessions HTTP/1.1\r\nHost: x\r\nAuthorization Bearer raw-header-secret\r\n\r\n")
     finally:
         status, lines = server.stop()
     assert status == 0
     secrets = [ADMIN[1], "a wrong password never logged", client["client_secret"], basic, people["access_token"],
                people["refresh_token"], in_body["access_token"], by_basic["access_token"], refreshed["access_token"],
-               refreshed["refresh_token"]]
+               refreshed["refresh_token"], "raw-query-secret", "raw-header-secret"]
     return {"lines": lines, "secrets": secrets, "organisation_id": organisation_id, "admin_sub": admin_sub(people)}
+
+
+def send_raw(server, request):
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as connection:
+        connection.sendall(request)
+        assert connection.recv(65536).startswith(b"HTTP/1.1 400")
 
 
 def admin_sub(people):
