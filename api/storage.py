@@ -5,7 +5,7 @@ from api.auth.models import Client, RefreshToken, RevokedAccessToken, SecuritySt
 from api.core.documents import IdempotencyRecord, Revision
 from api.core.ratelimit import RateCounter
 from api.extensions import embedded_store, ensure_indexes
-from api.organisations.models import Organisation
+from api.organisations.models import ExternalKey, Organisation
 from api.registrations.models import Registration, SeatBook
 from api.seminars.models import Seminar
 from api.sessions.models import Session
@@ -13,7 +13,7 @@ from api.tables.models import Table
 
 log = logging.getLogger(__name__)
 
-DOCUMENTS = [Session, Table, Seminar, Organisation, Registration, SeatBook, User, Client, SecurityStamp, Revision,
+DOCUMENTS = [Session, Table, Seminar, Organisation, ExternalKey, Registration, SeatBook, User, Client, SecurityStamp, Revision,
              IdempotencyRecord, RefreshToken, RevokedAccessToken, RateCounter]
 
 

@@ -9,11 +9,12 @@ import json
 import marshmallow as ma
 from http import HTTPStatus
 
-from flask import current_app, request, url_for
+from flask import current_app, request, stream_with_context, url_for
 from flask.views import MethodView
 
 from api.core import resource as services
-from api.core.http import JSON, MERGE_PATCH, empty_response, evaluate_preconditions, json_response, read_json_body
+from api.core.http import (JSON, MERGE_PATCH, empty_response, evaluate_preconditions, json_response, negotiate,
+                           read_json_body)
 from api.core.idempotency import run_idempotent
 from api.core.permissions import current_identity, refuse
 from api.core.schemas import PageArgsSchema, RevisionSchema, merge_patch_schema, with_sort_fields
@@ -142,6 +143,18 @@ def _quote(value):
     return quote(str(value), safe="")
 
 
+CSV = "text/csv"
+
+
+def csv_response(lines, filename):
+    """Stream CSV lines as a download; the list it replaces is JSON for other Accept headers."""
+    response = current_app.response_class(stream_with_context(lines), status=200, mimetype=CSV,
+                                          headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    response.headers["Content-Type"] = "text/csv; charset=utf-8; header=present"
+    response.vary.add("Accept")
+    return response
+
+
 def load_parent(resource, path):
     """Return the visible parent document of a nested resource (404 when unknown or hidden)."""
     if resource.parent is None:
@@ -151,8 +164,11 @@ def load_parent(resource, path):
                                 parent=load_parent(resource.parent, path))
 
 
-def register_resource(blp, resource, url):
-    """Add the collection, item, revision and restore routes of a resource to a blueprint."""
+def register_resource(blp, resource, url, *, csv_export=None, csv_description=""):
+    """Add the collection, item, revision and restore routes of a resource to a blueprint.
+
+    csv_export(args, identity), when given, yields the list as CSV lines: the list then answers `Accept: text/csv`.
+    """
     schema = resource.schema
     label = resource.label
     plural = resource.name
@@ -202,23 +218,34 @@ def register_resource(blp, resource, url):
         """Evaluate the request's preconditions against the ETag of the representation this caller gets."""
         return evaluate_preconditions(services.present_with_etag(resource, stored, current_identity())[1])
 
+    list_description = (f"Paged list of {plural}; `X-Pagination` and `Link` headers describe the pages. "
+                        "Each query parameter is given at most once (a repeated one → 422).")
+    csv_doc = {}
+    if csv_export is not None:
+        list_description += f" JSON, or CSV: {csv_description} Another Accept → 406."
+        csv_doc = {"responses": {200: {"content": {CSV: {"schema": {"type": "string"}}}}}}
+
     @blp.route(url, endpoint=endpoint)
     class Collection(MethodView):
         @blp.doc(summary=f"List {plural}", security=read_security, operationId=ids["list"],
-                 description=f"Paged list of {plural}; `X-Pagination` and `Link` headers describe the pages. "
-                             "Each query parameter is given at most once (a repeated one → 422).")
+                 description=list_description, **csv_doc)
         @blp.arguments(query_schema, location="query", as_kwargs=False, unknown=ma.RAISE)
         @blp.alt_response(200, schema=schema(many=True), success=True, headers=PAGINATION_HEADERS,
                           description=f"A page of {plural}.")
-        @problems(blp, *read_errors, 422, *nested_errors)
+        @problems(blp, *read_errors, 422, *nested_errors, *((406,) if csv_export else ()))
         def get(self, args, **path):
             identity = current_identity() if resource.policy.anonymous_reads else require_token()
             parent = load_parent(resource, path)
             resource.policy.ensure_can_list(identity, parent)
+            if csv_export is not None and negotiate(JSON, CSV) == CSV:
+                return csv_response(csv_export(args, identity), f"{plural}.csv")
             docs, total = services.list_page(resource, args, identity, parent=parent)
             info = services.pagination(total, args["page"], args["page_size"])
             body = [services.present(resource, doc, identity) for doc in docs]
-            return json_response(body, 200, pagination_headers(info))
+            response = json_response(body, 200, pagination_headers(info))
+            if csv_export is not None:
+                response.vary.add("Accept")
+            return response
 
         @blp.doc(summary=f"Create {label}", requestBody=create_body, security=WRITE_SECURITY, parameters=[IDEMPOTENCY_KEY],
                  operationId=ids["create"])
