@@ -108,8 +108,10 @@ class _Import:
             raise ValidationFailed({column: [f"{len(found)} organisations have this website: give their id."]})
         if not found:
             return None
-        if isinstance(found[0], int):  # the row number of a dry run's organisation, created by an earlier row
-            raise ValidationFailed({column: [f"Row {found[0]} imports the same organisation."]})
+        # An earlier row's: its number when it was a dry run's new organisation.
+        taken_by = found[0] if isinstance(found[0], int) else self.taken.get(found[0])
+        if taken_by is not None:
+            raise ValidationFailed({column: [f"Row {taken_by} imports the same organisation."]})
         return Organisation._get_collection().find_one({"_id": found[0], "deleted_at": None})
 
     def _take(self, number, key_column, key, target):
