@@ -1,6 +1,7 @@
 """POST /api/v1/organisations/import: CSV and XLSX rows through the organisations resource."""
 import io
 import json
+import zipfile
 
 import openpyxl
 import pytest
@@ -272,3 +273,42 @@ def test_an_idempotency_key_replays_the_first_report(client, admin):
     replay = send(client, headers, csv_text(MARCHE))
 
     assert replay.headers["Idempotent-Replayed"] == "true" and replay.get_json() == first.get_json()
+
+
+def zip_of(**parts):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("body, content_type", [
+    pytest.param(b"", CSV, id="empty-csv"),
+    pytest.param(b"\xef\xbb\xbf", CSV, id="only-a-bom"),
+    pytest.param(b"\xff\xfe" + "name".encode("utf-16-le"), CSV, id="utf-16"),
+    pytest.param(b"", XLSX, id="empty-xlsx"),
+    pytest.param(b"PK\x03\x04 truncated", XLSX, id="truncated-zip"),
+    pytest.param(zip_of(**{"hello.txt": "not a workbook"}), XLSX, id="zip-without-workbook"),
+    pytest.param(zip_of(**{"xl/workbook.xml": "<not-closed"}), XLSX, id="broken-workbook-xml"),
+    pytest.param(zip_of(**{"big.txt": "0" * (60 * 2**20)}), XLSX, id="zip-bomb"),
+    pytest.param(b"<?xml version='1.0'?><x/>", "application/xml", id="xml"),
+])
+def test_a_hostile_file_is_refused_with_a_problem_and_stores_nothing(client, admin, body, content_type):
+    response = send(client, admin, body, content_type)
+
+    assert response.status_code in (413, 415, 422), response.data
+    assert problem(response)
+    assert total(client, admin) == 0
+
+
+@pytest.mark.parametrize("body", [
+    pytest.param(b'external_id,name,kind,country\r\n1,"unterminated,company,IT\r\n', id="unterminated-quote"),
+    pytest.param(b"external_id,name,kind,country\r\n1,A\x00B,company,IT\r\n", id="nul-byte"),
+    pytest.param(b"external_id,name,kind,country\r\n1,A,company,IT,extra,cells\r\n", id="cells-beyond-the-header"),
+])
+def test_a_damaged_row_is_rejected_and_stores_nothing(client, admin, body):
+    report = send(client, admin, body).get_json()
+
+    assert statuses(report) == ["rejected"] and report["rows"][0]["errors"]
+    assert total(client, admin) == 0
