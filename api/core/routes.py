@@ -5,12 +5,14 @@ PUT, PATCH, DELETE), the revisions list and snapshot, and restore, each document
 with its errors. Views stay thin: parse, call a service in `api.core.resource`, answer.
 """
 import json
+import re
 
 import marshmallow as ma
 from http import HTTPStatus
 
 from flask import current_app, request, stream_with_context, url_for
 from flask.views import MethodView
+from werkzeug.routing import BaseConverter
 
 from api.core import resource as services
 from api.core.http import (JSON, MERGE_PATCH, empty_response, evaluate_preconditions, json_response, negotiate,
@@ -146,6 +148,27 @@ def _quote(value):
 CSV = "text/csv"
 
 
+class ItemName(BaseConverter):
+    """An item's path segment, but for the names of its collection's own actions (`organisations/import`).
+
+    Else the item's route matches those paths too: `OPTIONS …/import` would answer the item's methods in `Allow`.
+    """
+
+    def __init__(self, url_map, *reserved):
+        super().__init__(url_map)
+        self.regex = f"(?!(?:{'|'.join(re.escape(name) for name in reserved)})$)[^/]+" if reserved else "[^/]+"
+
+
+def item_name_schema(converter):
+    return {"type": "string", "minLength": 1}
+
+
+def register_converters(app, api):
+    """Let routes use `<item("import"):id>`; call before registering blueprints."""
+    app.url_map.converters["item"] = ItemName
+    api.register_converter(ItemName, item_name_schema)
+
+
 def csv_response(lines, filename):
     """Stream CSV lines as a download; the list it replaces is JSON for other Accept headers."""
     response = current_app.response_class(stream_with_context(lines), status=200, mimetype=CSV,
@@ -164,16 +187,18 @@ def load_parent(resource, path):
                                 parent=load_parent(resource.parent, path))
 
 
-def register_resource(blp, resource, url, *, csv_export=None, csv_description=""):
+def register_resource(blp, resource, url, *, csv_export=None, csv_description="", actions=()):
     """Add the collection, item, revision and restore routes of a resource to a blueprint.
 
     csv_export(args, identity), when given, yields the list as CSV lines: the list then answers `Accept: text/csv`.
+    actions: names of routes the collection has beside its items (`import`), which no item id may take.
     """
     schema = resource.schema
     label = resource.label
     plural = resource.name
     item_param = resource.path_param
-    item_url = f"{url}/<{item_param}>"
+    reserved = ",".join(f'"{name}"' for name in actions)
+    item_url = f"{url}/<item({reserved}):{item_param}>" if actions else f"{url}/<{item_param}>"
     endpoint = resource.name.replace("-", "_")
     item_endpoint = f"{endpoint}_item"
     ids = operation_ids(resource)

@@ -269,15 +269,20 @@ def uploaded_sheet():
     from flask import request
 
     if request.mimetype == "multipart/form-data":
+        unknown = sorted((set(request.form) | set(request.files)) - {"file"})
+        if unknown:
+            raise ValidationFailed({name: ["Unknown field."] for name in unknown})
         upload = request.files.get("file")
         if upload is None:
             raise ValidationFailed({"file": ["Send the spreadsheet in the multipart field `file`."]})
+        data = upload.read()
         media_type = upload.mimetype
-        if media_type not in (CSV, XLSX):
-            # Browsers and curl often label a part application/octet-stream: its file name says more.
+        if media_type in ("", "application/octet-stream"):
+            # Browsers and curl label a part by its file name's extension, or not at all: then its name, or else
+            # its first bytes (a zip is a workbook), say which it is.
             suffix = (upload.filename or "").lower().rpartition(".")[2]
-            media_type = {"csv": CSV, "xlsx": XLSX}.get(suffix, media_type)
-        return upload.read(), media_type
+            media_type = {"csv": CSV, "xlsx": XLSX}.get(suffix) or (XLSX if data.startswith(b"PK\x03\x04") else CSV)
+        return data, media_type
     if request.mimetype_params.get("charset", "utf-8").lower() not in ("utf-8", "utf8"):
         raise UnsupportedMediaType("Send the file encoded as UTF-8.")
     return request.get_data(cache=True), request.mimetype

@@ -14,7 +14,7 @@ from api.organisations.schemas import IMPORT_COLUMNS_DOC, ImportArgsSchema, Impo
 
 blp = Blueprint("organisations", __name__, url_prefix="/api/v1/organisations",
                 description="The directory of organisations taking part in the forum.")
-register_resource(blp, organisations, "", csv_export=export_csv,
+register_resource(blp, organisations, "", actions=("import",), csv_export=export_csv,
                   csv_description="`Accept: text/csv`: every organisation the same query arguments select (`page` and "
                                   "`page_size` do not apply), in the columns the import reads; contacts only for "
                                   "callers who see them. " + IMPORT_COLUMNS_DOC)
@@ -26,7 +26,8 @@ IMPORT_BODY = {"required": True, "description": f"The spreadsheet in the multipa
                                                 f"part's type or the file name's `.csv`/`.xlsx`); or the file itself as "
                                                 f"the body, with `Content-Type: {CSV}` or `{XLSX}`.",
                "content": {"multipart/form-data": {"schema": {"type": "object", "required": ["file"],
-                                                              "properties": {"file": FILE}}}}}
+                                                              "properties": {"file": FILE},
+                                                              "additionalProperties": False}}}}
 
 
 @blp.route("/import", endpoint="organisations_import")
