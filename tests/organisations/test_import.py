@@ -69,9 +69,23 @@ def test_a_multipart_file_field_is_read_by_its_file_name(client, admin):
 
 
 def test_a_multipart_body_without_the_file_field_is_refused_at_file(client, admin):
-    response = client.post(IMPORT, data={"other": "x"}, headers=admin, content_type="multipart/form-data")
+    response = client.post(IMPORT, data={}, headers=admin, content_type="multipart/form-data")
 
     assert response.status_code == 422 and set(problem(response)["errors"]) == {"file"}
+
+
+def test_a_multipart_field_beside_the_file_is_refused_by_name(client, admin):
+    upload = (io.BytesIO(csv_text(MARCHE).encode()), "delegation.csv")
+
+    response = client.post(IMPORT, data={"file": upload, "sheet": "2"}, headers=admin,
+                           content_type="multipart/form-data")
+
+    assert response.status_code == 422 and set(problem(response)["errors"]) == {"sheet"}
+    assert total(client, admin) == 0
+
+
+def test_options_on_the_import_allows_only_its_own_methods(client):
+    assert set(client.options(IMPORT).headers["Allow"].split(", ")) == {"POST", "OPTIONS"}
 
 
 def test_a_dry_run_reports_what_the_import_would_do_and_stores_nothing(client, admin):
