@@ -175,11 +175,11 @@ class _Import:
             ExternalKey._get_collection().delete_one({"scope": self.scope, "external_id": external_id})
 
 
-def import_organisations(read, identity, *, dry_run=False):
+def import_organisations(read, identity, *, dry_run=False, on_row=None):
     """Create or update an organisation for each row; return the report (dry_run: the same, nothing stored).
 
     read() returns the file's (header, rows); it is called once the caller may import, so a refused caller
-    learns nothing about its file.
+    learns nothing about its file. on_row(done, total) follows the progress.
     """
     if not organisations.policy.can_create(identity):
         refuse(identity, "Only staff and partners may import organisations.")
@@ -187,7 +187,11 @@ def import_organisations(read, identity, *, dry_run=False):
     header, rows = read()
     COLUMNS.check_header(header, extra=KEY_COLUMNS)
     run = _Import(header, identity, dry_run)
-    entries = [run.row(number, cells) for number, cells in rows]
+    entries = []
+    for number, cells in rows:
+        entries.append(run.row(number, cells))
+        if on_row is not None:
+            on_row(len(entries), len(rows))
     report = {status: sum(1 for entry in entries if entry["status"] == status)
               for status in ("created", "updated", "unchanged", "rejected")}
     return {**report, "dry_run": dry_run, "rows": entries}
