@@ -24,8 +24,10 @@ COLUMNS = Columns(organisations.schema_instance,
 
 
 def key_scope(identity):
-    """Whose external ids an importer uses: a partner's organisation's (all its credentials), or the staff's."""
-    return f"organisation:{identity.organisation_id}" if identity.is_partner else "staff"
+    """Whose external ids a caller uses: a partner's organisation's (all its credentials), the staff's; None."""
+    if identity.is_partner:
+        return f"organisation:{identity.organisation_id}"
+    return "staff" if identity.is_staff else None
 
 
 def website_host(url):
@@ -209,8 +211,9 @@ def export_csv(args, identity):
         for start in range(0, len(ids), EXPORT_BATCH):
             chunk = ids[start:start + EXPORT_BATCH]
             by_id = {doc["_id"]: doc for doc in collection.find({"_id": {"$in": chunk}})}
-            external = {doc["organisation_id"]: doc["external_id"] for doc in ExternalKey._get_collection().find(
-                {"scope": scope, "organisation_id": {"$in": chunk}})}
+            external = {} if scope is None else {
+                doc["organisation_id"]: doc["external_id"] for doc in ExternalKey._get_collection().find(
+                    {"scope": scope, "organisation_id": {"$in": chunk}})}
             yield [(core.present(organisations, by_id[i], identity), external.get(i, "")) for i in chunk if i in by_id]
 
     # The columns show every language and contact the rows use: one pass for them, one for the rows.

@@ -3,7 +3,7 @@ import csv
 import io
 
 from tests.auth.helpers import problem
-from tests.organisations.helpers import CSV, ORGS, send, statuses
+from tests.organisations.helpers import CSV, KALUGA, MARCHE, ORGS, csv_text, send, statuses
 
 AS_CSV = {"Accept": CSV}
 
@@ -63,3 +63,16 @@ def test_a_list_asked_for_in_another_media_type_is_refused_with_406(client):
     response = client.get(ORGS, headers={"Accept": "application/xml"})
 
     assert response.status_code == 406 and problem(response)
+
+
+def test_the_export_shows_the_callers_own_external_ids_only(client, admin, auth, create_organisation):
+    partner = auth("partner", organisation_id=create_organisation(website="https://agency.example")["id"])
+    send(client, admin, csv_text(MARCHE))
+    send(client, partner, csv_text(KALUGA))
+
+    seen = {role: {r["name"]: r["external_id"] for r in rows(export(client, headers))}
+            for role, headers in (("staff", admin), ("partner", partner), ("anonymous", {}))}
+
+    assert seen["staff"]["Confartigianato Marche"] == "A-1" and seen["staff"][KALUGA[1]] == ""
+    assert seen["partner"]["Confartigianato Marche"] == "" and seen["partner"][KALUGA[1]] == "A-2"
+    assert set(seen["anonymous"].values()) == {""}

@@ -326,3 +326,16 @@ def test_a_damaged_row_is_rejected_and_stores_nothing(client, admin, body):
 
     assert statuses(report) == ["rejected"] and report["rows"][0]["errors"]
     assert total(client, admin) == 0
+
+
+def test_an_idempotency_key_replays_a_multipart_upload_sent_again_with_another_boundary(client, admin):
+    headers = {**admin, "Idempotency-Key": "import-2"}
+
+    def upload():
+        return client.post(IMPORT, data={"file": (io.BytesIO(csv_text(MARCHE).encode()), "delegation.csv")},
+                           headers=headers, content_type="multipart/form-data")
+
+    first, replay = upload(), upload()
+
+    assert replay.status_code == 200 and replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.get_json() == first.get_json()
