@@ -20,6 +20,7 @@ from api.core.http import (JSON, MERGE_PATCH, empty_response, evaluate_precondit
 from api.core.idempotency import run_idempotent
 from api.core.permissions import current_identity, refuse
 from api.core.schemas import PageArgsSchema, RevisionSchema, merge_patch_schema, with_sort_fields
+from api.core.tabular import CSV
 from api.errors import Conflict, NotFound, ValidationFailed
 
 ETAG_HEADER = {"ETag": {"description": "Strong entity tag of this representation: the quoted `version` (`\"3\"`). "
@@ -143,9 +144,6 @@ def pagination_headers(info):
 def _quote(value):
     from urllib.parse import quote
     return quote(str(value), safe="")
-
-
-CSV = "text/csv"
 
 
 class ItemName(BaseConverter):

@@ -129,23 +129,21 @@ class _Import:
         if self.identity.is_partner:
             body.setdefault("managed_by", self.identity.organisation_id)
         host = website_host(body.get("website"))
-        if self.dry_run:
-            core.create(organisations, body, self.identity, dry_run=True)
-            self._remember(host, number)
-            return None
         reserved = mapping["organisation_id"] if mapping else None
-        if external_id and mapping is None:
+        new_key = bool(external_id) and mapping is None and not self.dry_run
+        if new_key:
             reserved = self._map(external_id, ObjectId())
         try:
-            stored = core.create(organisations, body, self.identity, reserved_id=reserved)
-        except Forbidden as error:
-            self._unmap(external_id, mapping)
-            raise ValidationFailed({"managed_by": [error.detail]}) from None
-        except BaseException:
-            self._unmap(external_id, mapping)
+            stored = core.create(organisations, body, self.identity, reserved_id=reserved, dry_run=self.dry_run)
+        except BaseException as error:
+            if new_key:
+                self._unmap(external_id)
+            if isinstance(error, Forbidden):
+                raise ValidationFailed({"managed_by": [error.detail]}) from None
             raise
-        self._remember(host, stored["_id"])
-        self.taken[stored["_id"]] = number
+        self._remember(host, number if stored is None else stored["_id"])
+        if stored is not None:
+            self.taken[stored["_id"]] = number
         return stored
 
     def _update(self, stored, patch, key_column, external_id, mapping):
@@ -172,9 +170,8 @@ class _Import:
             raise Conflict("Another import is storing this external_id right now; import the file again.") from None
         return organisation_id
 
-    def _unmap(self, external_id, mapping):
-        if external_id and mapping is None:
-            ExternalKey._get_collection().delete_one({"scope": self.scope, "external_id": external_id})
+    def _unmap(self, external_id):
+        ExternalKey._get_collection().delete_one({"scope": self.scope, "external_id": external_id})
 
 
 def import_organisations(read, identity, *, dry_run=False, on_row=None):

@@ -339,3 +339,14 @@ def test_an_idempotency_key_replays_a_multipart_upload_sent_again_with_another_b
 
     assert replay.status_code == 200 and replay.headers["Idempotent-Replayed"] == "true"
     assert replay.get_json() == first.get_json()
+
+
+def test_a_partner_naming_another_manager_is_rejected_at_managed_by_in_a_dry_run_too(client, auth, create_organisation):
+    agency = create_organisation(website="https://agency.example")
+    other = create_organisation(website="https://other.example")
+    partner = auth("partner", organisation_id=agency["id"])
+    body = csv_text(KALUGA + [other["id"]], header=HEADER + ["managed_by"])
+
+    reports = [send(client, partner, body, query=query).get_json() for query in ("?dry_run=true", "")]
+
+    assert [set(report["rows"][0]["errors"]) for report in reports] == [{"managed_by"}, {"managed_by"}]
