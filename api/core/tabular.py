@@ -104,7 +104,8 @@ def _xlsx_rows(data):
         # data_only=False: a formula cell gives its formula's text, which is stored as text, never evaluated.
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
         sheet = workbook.worksheets[0]
-        rows = [(row[0].row, [_cell_text(cell.value) for cell in row]) for row in sheet.iter_rows() if row]
+        rows = [(number, [_cell_text(value) for value in values])
+                for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)]
         workbook.close()
     except Exception:  # noqa: BLE001 - see above
         raise not_xlsx from None

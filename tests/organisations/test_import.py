@@ -350,3 +350,18 @@ def test_a_partner_naming_another_manager_is_rejected_at_managed_by_in_a_dry_run
     reports = [send(client, partner, body, query=query).get_json() for query in ("?dry_run=true", "")]
 
     assert [set(report["rows"][0]["errors"]) for report in reports] == [{"managed_by"}, {"managed_by"}]
+
+
+def test_workbook_rows_keep_their_numbers_across_blank_rows_and_empty_first_cells(client, admin):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["city", "external_id", "name", "kind", "country"])
+    sheet.append([None, "B-1", "Consorzio Uno", "consortium", "IT"])  # row 2, its first cell empty
+    for column, value in zip("ABCDE", ["Fermo", 17, "Consorzio Tre", "consortium", "IT"]):
+        sheet[f"{column}5"] = value  # rows 3 and 4 left blank
+    out = io.BytesIO()
+    workbook.save(out)
+
+    report = send(client, admin, out.getvalue(), XLSX).get_json()
+
+    assert [(entry["row"], entry["status"]) for entry in report["rows"]] == [(2, "created"), (5, "created")]
