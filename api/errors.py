@@ -116,6 +116,12 @@ class UnsupportedMediaType(ApiError):
     status = 415
 
 
+class ContentTooLarge(ApiError):
+    """413 for content within the byte limit that is still too much: too many rows, an oversized unpacked file."""
+
+    status = 413
+
+
 class ValidationFailed(ApiError):
     status = 422
     type = VALIDATION

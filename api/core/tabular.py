@@ -11,10 +11,12 @@ import io
 import re
 import zipfile
 
+import openpyxl
+from flask import request
 from marshmallow import fields
 
 from api.core.fields import LocalisedText
-from api.errors import ApiError, UnsupportedMediaType, ValidationFailed
+from api.errors import ContentTooLarge, UnsupportedMediaType, ValidationFailed
 
 CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -22,10 +24,6 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # An XLSX is a zip: its parts may unpack to far more than the body limit; a workbook this big is no directory.
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 LIST_SEPARATORS = re.compile(r"[,;]")
-
-
-class TooLarge(ApiError):
-    status = 413
 
 
 def escape_formula(text):
@@ -62,7 +60,7 @@ def read_sheet(data, media_type, *, max_rows):
             header = cells
             continue
         if len(rows) == max_rows:
-            raise TooLarge(f"The file has more than {max_rows:,} rows; split it into files of at most {max_rows:,}.")
+            raise ContentTooLarge(f"The file has more than {max_rows:,} rows; split it into files of at most {max_rows:,}.")
         rows.append((number, cells))
     if header is None:
         raise ValidationFailed({"file": ["The file is empty: its first row must name the columns."]})
@@ -88,8 +86,6 @@ def _csv_rows(data):
 
 
 def _xlsx_rows(data):
-    import openpyxl
-
     not_xlsx = UnsupportedMediaType(f"The body is not an XLSX workbook; send {CSV} or {XLSX}.")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -97,7 +93,7 @@ def _xlsx_rows(data):
     except (zipfile.BadZipFile, ValueError):
         raise not_xlsx from None
     if unpacked > MAX_UNPACKED_BYTES:
-        raise TooLarge(f"The workbook unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MiB.")
+        raise ContentTooLarge(f"The workbook unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MiB.")
     # openpyxl raises whatever its parts' parsers raise on a damaged workbook (KeyError, ValueError, XML
     # errors, ...): each means the same to the caller, so all are answered alike.
     try:
@@ -267,8 +263,6 @@ class Columns:
 
 def uploaded_sheet():
     """Return (bytes, media type) of the spreadsheet a request sends: its body, or its multipart field `file`."""
-    from flask import request
-
     if request.mimetype == "multipart/form-data":
         unknown = sorted((set(request.form) | set(request.files)) - {"file"})
         if unknown:
