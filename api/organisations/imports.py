@@ -12,11 +12,10 @@ from pymongo.errors import DuplicateKeyError
 from api.core import resource as core
 from api.core.permissions import refuse
 from api.core.tabular import Columns, csv_lines, unescape_formula
-from api.errors import ApiError, Conflict, Forbidden, PreconditionFailed, ValidationFailed
+from api.errors import ApiError, Conflict, Forbidden, PreconditionFailed, ValidationFailed, bounded_errors
 from api.organisations.models import ExternalKey, Organisation
 from api.organisations.resource import organisations
 
-MAX_ROWS = 5000
 KEY_COLUMNS = ("id", "external_id")
 EXPORT_BATCH = 200
 COLUMNS = Columns(organisations.schema_instance,
@@ -58,7 +57,8 @@ class _Import:
         try:
             status, stored = self._upsert(number, cells)
         except ApiError as error:
-            return {"row": number, "status": "rejected", "errors": error.errors or {"_schema": [error.detail]}}
+            return {"row": number, "status": "rejected",
+                    "errors": bounded_errors(error.errors or {"_schema": [error.detail]})}
         entry = {"row": number, "status": status}
         if stored is not None:
             entry["id"] = str(stored["_id"])

@@ -3,8 +3,13 @@ from marshmallow import fields, validate
 
 from api.core.fields import (CountryCode, LocalisedText, ObjectIdString, RegionCode, Slug, Text, bounded_list,
                              unique_items)
+from api.config import DEFAULTS
 from api.core.schemas import BaseSchema, ListArgsSchema, QueryArgsSchema, VersionedSchema
+from api.errors import MAX_DETAIL, MAX_ERROR_PATHS, MAX_MESSAGES
 from api.organisations.models import KINDS
+
+MAX_IMPORT_ROWS = 5000
+UPLOAD_LIMIT = DEFAULTS["MAX_CONTENT_LENGTH"]
 
 
 class ContactSchema(BaseSchema):
@@ -55,9 +60,10 @@ class ImportRowSchema(BaseSchema):
     status = fields.String(required=True, metadata={"enum": ["created", "updated", "unchanged", "rejected"]})
     id = fields.String(metadata={"description": "The organisation's id (not for a dry run's new ones).",
                                  "maxLength": 24})
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String(metadata={"maxLength": MAX_DETAIL}),
+                                                                  metadata={"maxItems": MAX_MESSAGES}), metadata={
         "description": "Why the row was rejected: messages by column name (the dotted paths of a 422); "
-                       "`_schema` for the row as a whole."})
+                       "`_schema` for the row as a whole.", "maxProperties": MAX_ERROR_PATHS})
 
 
 class ImportReportSchema(BaseSchema):
@@ -66,7 +72,7 @@ class ImportReportSchema(BaseSchema):
     unchanged = fields.Integer(required=True, metadata={"minimum": 0})
     rejected = fields.Integer(required=True, metadata={"minimum": 0})
     dry_run = fields.Boolean(required=True)
-    rows = fields.List(fields.Nested(ImportRowSchema), required=True)
+    rows = fields.List(fields.Nested(ImportRowSchema), required=True, metadata={"maxItems": MAX_IMPORT_ROWS})
 
 
 IMPORT_COLUMNS_DOC = (
