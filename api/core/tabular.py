@@ -264,7 +264,8 @@ class Columns:
 def uploaded_sheet():
     """Return (bytes, media type) of the spreadsheet a request sends: its body, or its multipart field `file`."""
     if request.mimetype == "multipart/form-data":
-        unknown = sorted((set(request.form) | set(request.files)) - {"file"})
+        # A part may come without a name (None): every other name is a field this import does not read.
+        unknown = sorted(str(name) for name in (set(request.form) | set(request.files)) - {"file"})
         if unknown:
             raise ValidationFailed({name: ["Unknown field."] for name in unknown})
         upload = request.files.get("file")

@@ -365,3 +365,12 @@ def test_workbook_rows_keep_their_numbers_across_blank_rows_and_empty_first_cell
     report = send(client, admin, out.getvalue(), XLSX).get_json()
 
     assert [(entry["row"], entry["status"]) for entry in report["rows"]] == [(2, "created"), (5, "created")]
+
+
+def test_a_multipart_part_without_a_name_is_refused_with_422(client, admin):
+    body = (b"--b0undary\r\nContent-Disposition: form-data\r\n\r\nnull\r\n"
+            b"--b0undary\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n1\r\n--b0undary--\r\n")
+
+    response = send(client, admin, body, "multipart/form-data; boundary=b0undary")
+
+    assert response.status_code == 422 and problem(response)
