@@ -79,6 +79,8 @@ def create_app(test_config=None):
     init_tokens(app)
 
     api = Api(app)
+    from api.core.routes import register_converters
+    register_converters(app, api)
     api.spec.components.security_scheme("bearerAuth", {
         "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
         "description": BEARER_DESCRIPTION})

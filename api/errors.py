@@ -118,6 +118,12 @@ class UnsupportedMediaType(ApiError):
     status = 415
 
 
+class ContentTooLarge(ApiError):
+    """413 for content within the byte limit that is still too much: too many rows, an oversized unpacked file."""
+
+    status = 413
+
+
 class ValidationFailed(ApiError):
     status = 422
     type = VALIDATION
@@ -177,7 +183,7 @@ def problem_response(status, detail=None, *, type="about:blank", errors=None, he
         "detail": _clip(detail),
     }
     if errors is not None:
-        body["errors"] = _bounded_errors(errors)
+        body["errors"] = bounded_errors(errors)
     request_id = getattr(g, "request_id", None) if has_request_context() else None
     if request_id:
         body["instance"] = f"urn:request:{request_id}"
@@ -193,7 +199,8 @@ def _clip(text, limit=MAX_DETAIL):
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def _bounded_errors(errors):
+def bounded_errors(errors):
+    """At most MAX_ERROR_PATHS paths of at most MAX_MESSAGES messages each, every text clipped."""
     bounded = {}
     for path, messages in errors.items():
         if len(bounded) == MAX_ERROR_PATHS:

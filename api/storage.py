@@ -7,7 +7,7 @@ from api.core.documents import ChangeCounter, ChangeLease, IdempotencyRecord, Re
 from api.core.ratelimit import RateCounter
 from api.extensions import embedded_store, ensure_indexes
 from api.networking.models import MeetingRequest, NetworkingSettings, Schedule
-from api.organisations.models import Organisation
+from api.organisations.models import ExternalKey, Organisation
 from api.registrations.models import Registration, SeatBook
 from api.releases.models import Release
 from api.seminars.models import Seminar
@@ -17,7 +17,7 @@ from api.tables.models import Table
 
 log = logging.getLogger(__name__)
 
-DOCUMENTS = [Session, Table, Seminar, Release, Organisation, Registration, SeatBook, NetworkingSettings, MeetingRequest,
+DOCUMENTS = [Session, Table, Seminar, Release, Organisation, ExternalKey, Registration, SeatBook, NetworkingSettings, MeetingRequest,
              Schedule, User, Client, SecurityStamp, Revision, IdempotencyRecord, RefreshToken, RevokedAccessToken, RateCounter,
              ChangeCounter, ChangeLease, Webhook, WebhookDelivery, WebhookHealth, DispatchCursor]
 

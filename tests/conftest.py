@@ -7,6 +7,8 @@ import pytest
 from argon2 import PasswordHasher
 from bson import ObjectId
 
+from werkzeug.serving import make_server
+
 from api import create_app
 from api.core.permissions import Identity
 
@@ -104,6 +106,25 @@ def app(make_app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+LIVE_ADMIN_EMAIL = "admin@example.org"
+LIVE_ADMIN_PASSWORD = "change me please, now"
+
+
+@pytest.fixture
+def live_server(app, demo, cheap_hashing):
+    """The app with the demo data served on 127.0.0.1 (a free port) from a thread, with an admin whose password
+    is LIVE_ADMIN_PASSWORD; yield its base URL."""
+    from api.auth.bootstrap import create_admin
+    with app.app_context():
+        create_admin(LIVE_ADMIN_EMAIL, LIVE_ADMIN_PASSWORD)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import datetime as dt
 import re
 from contextlib import contextmanager
 from functools import lru_cache
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import available_timezones
 
 import marshmallow as ma
 import pycountry

@@ -34,7 +34,17 @@ def _request_hash():
     digest = hashlib.sha256()
     digest.update(request.mimetype.encode())
     digest.update(b"\0")
-    digest.update(request.get_data(cache=True))
+    if request.mimetype == "multipart/form-data":
+        # A client draws a new boundary for every send, retries too: the parts are the request, not their framing.
+        for name, value in sorted(request.form.items(multi=True), key=lambda item: str(item)):
+            digest.update(f"{len(str(name))}:{name}={len(value)}:".encode("utf-8", "surrogatepass") +
+                          value.encode("utf-8", "surrogatepass"))
+        for name, upload in sorted(request.files.items(multi=True), key=lambda item: str(item[0])):
+            content = upload.stream.read()
+            upload.stream.seek(0)
+            digest.update(f"{len(str(name))}:{name}@{len(content)}:".encode("utf-8", "surrogatepass") + content)
+    else:
+        digest.update(request.get_data(cache=True))
     return digest.hexdigest()
 
 

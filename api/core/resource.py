@@ -438,12 +438,13 @@ def _check(resource, state, identity, *, old, parent):
     resource.check(state, old=old, parent=parent)
 
 
-def create(resource, body, identity, *, parent=None, reserved_id=None, reason=None):
+def create(resource, body, identity, *, parent=None, reserved_id=None, reason=None, dry_run=False):
     """Validate, check and store a new resource with its first revision; return the stored document.
 
     reserved_id: the id an Idempotency-Key reserved for it. When an earlier attempt with that key already
     stored it (and its answer was lost), that resource is returned instead of creating another.
     reason: why, when the body alone does not say (a copy: "cloned from session 21").
+    dry_run: every check runs, nothing is stored; returns None.
     """
     if not resource.policy.can_create(identity, parent):
         refuse(identity)
@@ -455,6 +456,8 @@ def create(resource, body, identity, *, parent=None, reserved_id=None, reason=No
     state = load_state(resource, body)
     state = resource.prepare(state, old=None, parent=parent)
     _check(resource, state, identity, old=None, parent=parent)
+    if dry_run:
+        return None
     shown_once = {k: state.pop(k) for k in resource.shown_once_fields if k in state}
     now = utcnow()
     stored = {**state, "version": 1, "created_at": now, "updated_at": now, "deleted_at": None,
@@ -592,8 +595,11 @@ def replace(resource, stored, body, identity, *, expected_version, parent=None):
     return _finish_update(resource, stored, state, identity, expected_version, parent, "updated")
 
 
-def patch(resource, stored, body, identity, *, expected_version, parent=None):
-    """PATCH: apply a JSON merge patch to the current state and validate the result."""
+def patch(resource, stored, body, identity, *, expected_version, parent=None, dry_run=False):
+    """PATCH: apply a JSON merge patch to the current state and validate the result.
+
+    dry_run: every check runs, nothing is stored; returns `stored` itself when the patch changes nothing, else None.
+    """
     _prepare_change(resource, stored, identity, parent)
     if not isinstance(body, dict):
         raise ValidationFailed({"_schema": ["A merge patch for this resource must be a JSON object."]})
@@ -602,15 +608,17 @@ def patch(resource, stored, body, identity, *, expected_version, parent=None):
         raise ValidationFailed({k: ["Unknown field."] for k in unknown})
     merged = merge_patch(editable_view(resource, stored), body)
     state = load_state(resource, merged, old=stored)
-    return _finish_update(resource, stored, state, identity, expected_version, parent, "updated")
+    return _finish_update(resource, stored, state, identity, expected_version, parent, "updated", dry_run=dry_run)
 
 
-def _finish_update(resource, stored, state, identity, expected_version, parent, action):
+def _finish_update(resource, stored, state, identity, expected_version, parent, action, *, dry_run=False):
     state = resource.prepare(state, old=stored, parent=parent)
     _check(resource, state, identity, old=stored, parent=parent)
     if _changes_nothing(resource, stored, state):
         # A new version would only make every other holder of the ETag fail with 412 for nothing.
         return stored
+    if dry_run:
+        return None
     return _write(resource, stored, state, identity, action, expected_version=expected_version, parent=parent)
 
 

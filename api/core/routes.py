@@ -6,18 +6,22 @@ with its errors; an immutable resource gets the collection and the read alone. V
 call a service in `api.core.resource`, answer.
 """
 import json
+import re
 
 import marshmallow as ma
 from http import HTTPStatus
 
-from flask import current_app, request, url_for
+from flask import current_app, request, stream_with_context, url_for
 from flask.views import MethodView
+from werkzeug.routing import BaseConverter
 
 from api.core import resource as services
-from api.core.http import JSON, MERGE_PATCH, empty_response, evaluate_preconditions, json_response, read_json_body
+from api.core.http import (JSON, MERGE_PATCH, empty_response, evaluate_preconditions, json_response, negotiate,
+                           read_json_body)
 from api.core.idempotency import run_idempotent
 from api.core.permissions import current_identity, refuse
 from api.core.schemas import PageArgsSchema, RevisionSchema, merge_patch_schema, with_sort_fields
+from api.core.tabular import CSV
 from api.errors import Conflict, NotFound, ValidationFailed
 
 ETAG_HEADER = {"ETag": {"description": "Strong entity tag of this representation: the quoted `version` (`\"3\"`). "
@@ -153,6 +157,36 @@ def _quote(value):
     return quote(str(value), safe="")
 
 
+class ItemName(BaseConverter):
+    """An item's path segment, but for the names of its collection's own actions (`organisations/import`).
+
+    Else the item's route matches those paths too: `OPTIONS …/import` would answer the item's methods in `Allow`.
+    """
+
+    def __init__(self, url_map, *reserved):
+        super().__init__(url_map)
+        self.regex = f"(?!(?:{'|'.join(re.escape(name) for name in reserved)})$)[^/]+" if reserved else "[^/]+"
+
+
+def item_name_schema(converter):
+    return {"type": "string", "minLength": 1}
+
+
+def register_converters(app, api):
+    """Let routes use `<item("import"):id>`; call before registering blueprints."""
+    app.url_map.converters["item"] = ItemName
+    api.register_converter(ItemName, item_name_schema)
+
+
+def csv_response(lines, filename):
+    """Stream CSV lines as a download; the list it replaces is JSON for other Accept headers."""
+    response = current_app.response_class(stream_with_context(lines), status=200, mimetype=CSV,
+                                          headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    response.headers["Content-Type"] = "text/csv; charset=utf-8; header=present"
+    response.vary.add("Accept")
+    return response
+
+
 def load_parent(resource, path):
     """Return the visible parent document of a nested resource (404 when unknown or hidden)."""
     if resource.parent is None:
@@ -162,13 +196,18 @@ def load_parent(resource, path):
                                 parent=load_parent(resource.parent, path))
 
 
-def register_resource(blp, resource, url):
-    """Add the collection, item, revision and restore routes of a resource to a blueprint."""
+def register_resource(blp, resource, url, *, csv_export=None, csv_description="", actions=()):
+    """Add the collection, item, revision and restore routes of a resource to a blueprint.
+
+    csv_export(args, identity), when given, yields the list as CSV lines: the list then answers `Accept: text/csv`.
+    actions: names of routes the collection has beside its items (`import`), which no item id may take.
+    """
     schema = resource.schema
     label = resource.label
     plural = resource.name
     item_param = resource.path_param
-    item_url = f"{url}/<{item_param}>"
+    reserved = ",".join(f'"{name}"' for name in actions)
+    item_url = f"{url}/<item({reserved}):{item_param}>" if actions else f"{url}/<{item_param}>"
     endpoint = resource.name.replace("-", "_")
     item_endpoint = f"{endpoint}_item"
     ids = operation_ids(resource)
@@ -177,9 +216,11 @@ def register_resource(blp, resource, url):
     create_body = {"required": True, "content": {JSON: {"schema": resource.create_schema or schema}}}
     patch_schema = merge_patch_schema(schema)
     # A media type object has no description in OpenAPI: the request body carries it.
-    patch_body = {"required": True, "description": "An RFC 7396 JSON merge patch.", "content": {
-        MERGE_PATCH: {"schema": patch_schema},
-        JSON: {"schema": patch_schema}}}
+    # One media type documented, though `application/json` is accepted too (API.md): client generators given a
+    # required body in two media types write code that does not import (openapi-python-client issue 1451).
+    patch_body = {"required": True, "content": {MERGE_PATCH: {"schema": patch_schema}},
+                  "description": "An RFC 7396 JSON merge patch, sent as `application/merge-patch+json` (also "
+                                 "accepted as `application/json`)."}
     if resource.example:
         request_body["content"][JSON]["example"] = resource.example
         create_body["content"][JSON]["example"] = resource.example
@@ -213,23 +254,34 @@ def register_resource(blp, resource, url):
         """Evaluate the request's preconditions against the ETag of the representation this caller gets."""
         return evaluate_preconditions(services.present_with_etag(resource, stored, current_identity())[1])
 
+    list_description = (f"Paged list of {plural}; `X-Pagination` and `Link` headers describe the pages. "
+                        "Each query parameter is given at most once (a repeated one → 422).")
+    csv_doc = {}
+    if csv_export is not None:
+        list_description += f" JSON, or CSV: {csv_description} Another Accept → 406."
+        csv_doc = {"responses": {200: {"content": {CSV: {"schema": {"type": "string"}}}}}}
+
     @blp.route(url, endpoint=endpoint)
     class Collection(MethodView):
         @blp.doc(summary=f"List {plural}", security=read_security, operationId=ids["list"],
-                 description=f"Paged list of {plural}; `X-Pagination` and `Link` headers describe the pages. "
-                             "Each query parameter is given at most once (a repeated one → 422).")
+                 description=list_description, **csv_doc)
         @blp.arguments(query_schema, location="query", as_kwargs=False, unknown=ma.RAISE)
         @blp.alt_response(200, schema=schema(many=True), success=True, headers=PAGINATION_HEADERS,
                           description=f"A page of {plural}.")
-        @problems(blp, *read_errors, 422, *nested_errors)
+        @problems(blp, *read_errors, 422, *nested_errors, *((406,) if csv_export else ()))
         def get(self, args, **path):
             identity = current_identity() if resource.policy.anonymous_reads else require_token()
             parent = load_parent(resource, path)
             resource.policy.ensure_can_list(identity, parent)
+            if csv_export is not None and negotiate(JSON, CSV) == CSV:
+                return csv_response(csv_export(args, identity), f"{plural}.csv")
             docs, total = services.list_page(resource, args, identity, parent=parent)
             info = services.pagination(total, args["page"], args["page_size"])
             body = [services.present_listed(resource, doc, identity) for doc in docs]
-            return json_response(body, 200, pagination_headers(info))
+            response = json_response(body, 200, pagination_headers(info))
+            if csv_export is not None:
+                response.vary.add("Accept")
+            return response
 
         @blp.doc(summary=f"Create {label}", requestBody=create_body, security=WRITE_SECURITY, parameters=[IDEMPOTENCY_KEY],
                  operationId=ids["create"])
@@ -292,7 +344,7 @@ def register_resource(blp, resource, url):
         @blp.doc(summary=f"Replace {label}", requestBody=request_body, parameters=[IF_MATCH], security=WRITE_SECURITY,
                  operationId=ids["replace"])
         @linked_response(blp, 200, _links(resource, ids, "body", "read", "update", "delete"),
-                         schema=schema, success=True, headers=ETAG_HEADER, description=f"The new state.")
+                         schema=schema, success=True, headers=ETAG_HEADER, description="The new state.")
         @problems(blp, 400, 401, 403, 404, 409, 412, 413, 415, 422, 428)
         def put(self, **path):
             identity = current_identity()
@@ -308,7 +360,7 @@ def register_resource(blp, resource, url):
         @blp.doc(summary=f"Update {label} with a JSON merge patch", requestBody=patch_body, parameters=[IF_MATCH],
                  security=WRITE_SECURITY, operationId=ids["update"])
         @linked_response(blp, 200, _links(resource, ids, "body", "read", "replace", "delete"),
-                         schema=schema, success=True, headers=ETAG_HEADER, description=f"The new state.")
+                         schema=schema, success=True, headers=ETAG_HEADER, description="The new state.")
         @problems(blp, 400, 401, 403, 404, 409, 412, 413, 415, 422, 428)
         def patch(self, **path):
             identity = current_identity()

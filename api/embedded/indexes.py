@@ -518,8 +518,8 @@ def _walk_start(store, index, how, spec, sort):
     for name, condition in conjuncts(spec):
         if name != field or not isinstance(condition, dict):
             continue
-        for operator in ("$gt", "$gte"):
-            value = condition.get(operator)
+        for bound_operator in ("$gt", "$gte"):
+            value = condition.get(bound_operator)
             if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value):
                 bound = _flat_part(*filtering.resolve_sort_key(field, {field: value}))
                 start = max(start, index.entries.bisect_left(bound))

@@ -4,12 +4,13 @@ import datetime as dt
 import io
 from zoneinfo import ZoneInfo
 
-import icalendar
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 from api.core import search
+from api.core.calendar import ics
 from api.core.documents import utcnow
+from api.core.tabular import escape_formula
 from api.errors import Conflict, NotFound, ValidationFailed
 from api.networking import scheduler
 from api.networking.models import MeetingRequest, NetworkingSettings, Schedule
@@ -243,9 +244,7 @@ def schedule_csv(schedule):
 
 
 def _cell(text):
-    # A cell a spreadsheet would take for a formula is quoted as text (CSV injection).
-    text = text or ""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return escape_formula(text or "")
 
 
 def _names(schedule):
@@ -304,26 +303,13 @@ def agenda(session_id, organisation_id):
 
 def agenda_ics(session, view):
     """The agenda as iCalendar: one VEVENT a meeting in the session's time zone, with its VTIMEZONE."""
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", "-//Taskforce API//Networking agenda//EN")
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-timezone", view["timezone"])
-    zone = ZoneInfo(view["timezone"])
-    stamp = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    events = []
     for meeting in view["meetings"]:
-        event = icalendar.Event()
-        # Stable across runs: the same request is the same meeting, moved or not.
-        event.add("uid", f"networking-{session['_id']}-{meeting['request_id']}-{view['organisation_id']}@taskforce-api")
-        event.add("dtstamp", stamp)
-        event.add("dtstart", dt.datetime.fromisoformat(meeting["starts_at"]).astimezone(zone))
-        event.add("dtend", dt.datetime.fromisoformat(meeting["ends_at"]).astimezone(zone))
-        event.add("summary", f"Networking: {meeting['counterpart']['name'] or meeting['counterpart']['organisation_id']}")
         table = f"Table {meeting['table']}"
-        event.add("location", f"{view['room']}, {table.lower()}" if view.get("room") else table)
-        calendar.add_component(event)
-    if view["meetings"]:
-        # Only the transitions around the networking day: a small file that calendar apps still resolve.
-        day = dt.date.fromisoformat(view["meetings"][0]["starts_at"][:10])
-        calendar.add_missing_timezones(first_date=dt.date(day.year - 1, 1, 1), last_date=dt.date(day.year + 2, 1, 1))
-    return calendar.to_ical()
+        events.append({
+            # Stable across runs: the same request is the same meeting, moved or not.
+            "uid": f"networking-{session['_id']}-{meeting['request_id']}-{view['organisation_id']}@taskforce-api",
+            "start": meeting["starts_at"], "end": meeting["ends_at"],
+            "summary": f"Networking: {meeting['counterpart']['name'] or meeting['counterpart']['organisation_id']}",
+            "location": f"{view['room']}, {table.lower()}" if view.get("room") else table})
+    return ics("Networking agenda", view["timezone"], events)

@@ -31,3 +31,25 @@ class Organisation(VersionedDocument):
             ("deleted_at", "name", "id"),  # the directory in alphabetical order
         ],
     }
+
+
+class ExternalKey(me.Document):
+    """An id an importer gives an organisation in its own records: `external_id` of the import files.
+
+    Scoped to who imports (a partner's organisation, or the staff together), so two agencies may both use "17".
+    The organisation's id is reserved here before the organisation is created, so an import that stopped in
+    between creates that very organisation on its next run, not a second one.
+    """
+
+    scope = me.StringField(required=True)
+    external_id = me.StringField(required=True, max_length=200)
+    organisation_id = me.ObjectIdField(required=True)
+
+    meta = {
+        "collection": "organisation_external_keys",
+        "strict": False,
+        "indexes": [
+            {"fields": ["scope", "external_id"], "unique": True},
+            ("scope", "organisation_id"),
+        ],
+    }

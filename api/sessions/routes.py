@@ -1,15 +1,17 @@
-"""Routes of /api/v1/sessions, and of cloning one into the next edition."""
-from flask import url_for
+"""Routes of /api/v1/sessions, of cloning one into the next edition, and of a session's programme as a calendar."""
+from flask import current_app, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.core import resource as core
-from api.core.http import json_response
+from api.core.calendar import CALENDAR
+from api.core.http import json_response, negotiate
 from api.core.idempotency import run_idempotent
 from api.core.permissions import current_identity, refuse
-from api.core.routes import (ETAG_HEADER, IDEMPOTENCY_KEY, LOCATION_HEADER, WRITE_SECURITY, item_links,
+from api.core.routes import (ETAG_HEADER, IDEMPOTENCY_KEY, LOCATION_HEADER, READ_SECURITY, WRITE_SECURITY, item_links,
                              linked_response, problems, register_resource)
 from api.sessions import services
+from api.sessions.programme import programme_ics
 from api.sessions.resource import sessions
 from api.sessions.schemas import SessionSchema
 
@@ -51,3 +53,22 @@ class Clone(MethodView):
             return json_response(representation, 201, {"ETag": etag, "Location": location})
 
         return run_idempotent(identity, handler)
+
+
+@blp.route("/<session_id>/programme.ics", endpoint="session_programme")
+class Programme(MethodView):
+    @blp.doc(summary="Read a session's programme as a calendar", security=READ_SECURITY,
+             operationId="readSessionProgramme",
+             description="iCalendar (RFC 5545): a VEVENT for each table with a schedule and each seminar, in the "
+                         "session's time zone (with its VTIMEZONE); SUMMARY is the title in the session's languages, "
+                         "LOCATION the room, venue and city; UID stays the same across changes, SEQUENCE grows. "
+                         "Visible as the programme is (a draft session → 404 but for staff). Another Accept → 406.",
+             responses={200: {"description": "The programme.", "content": {CALENDAR: {"schema": {"type": "string"}}}}})
+    @problems(blp, 404, 406)
+    def get(self, session_id):
+        identity = current_identity()
+        session = core.get_visible(sessions, session_id, identity)
+        negotiate(CALENDAR)
+        response = current_app.response_class(programme_ics(session, identity), status=200, mimetype=CALENDAR)
+        response.headers["Content-Disposition"] = f'attachment; filename="session-{session["number"]}.ics"'
+        return response
