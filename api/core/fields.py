@@ -206,6 +206,8 @@ class Timestamp(fields.AwareDateTime):
     MAX_LENGTH = 40
 
     def __init__(self, **kwargs):
+        # Without one, Swagger UI makes its example up from the pattern ("9659-").
+        kwargs.setdefault("metadata", {}).setdefault("example", "2012-10-23T07:30:00+00:00")
         super().__init__(format="iso", default_timezone=None, **kwargs)
 
     def _serialize(self, value, attr, obj, **kwargs):
