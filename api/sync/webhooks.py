@@ -86,7 +86,7 @@ class WebhookResource(Resource):
             errors["organisation_id"] = ["No organisation with this id."]
         if errors:
             raise ValidationFailed(errors)
-        if old is None or state.get("organisation_id") != old.get("organisation_id"):
+        if old is None or old.get("deleted_at") is not None or state.get("organisation_id") != old.get("organisation_id"):
             self.check_room(state.get("organisation_id"))
 
     def check_room(self, organisation_id):

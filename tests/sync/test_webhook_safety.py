@@ -7,9 +7,12 @@ import time
 
 import pytest
 
+from api.core.documents import utcnow
+from api.organisations.models import Organisation
 from api.sync import delivery
 from api.sync.models import Webhook
 from tests.conftest import account_token, etag, organisation_body
+from tests.registrations.helpers import registration_body, registrations_url
 from tests.sync.test_webhooks import RECEIVER_CONFIG, WEBHOOKS, Receiver
 
 ORGS = "/api/v1/organisations"
@@ -184,7 +187,6 @@ def test_a_new_manager_stops_the_former_managers_subscription(client, admin, aut
     moved = client.patch(f"{ORGS}/{managed['id']}", json={"managed_by": successor["id"]},
                          headers={**admin, "If-Match": etag(managed)})
     session = create_session(status="registration_open")
-    from tests.registrations.helpers import registration_body, registrations_url
     client.post(registrations_url(session), json=registration_body(managed["id"]), headers=admin)
     worker()
 
@@ -209,8 +211,6 @@ def test_a_subscription_whose_organisation_is_gone_gets_nothing_even_if_still_ac
     org = create_organisation(name="Mia")
     subscribe(receiver.url, organisation_id=org["id"])
     with app.app_context():  # gone without the cascade, as if it had failed half-way
-        from api.organisations.models import Organisation
-        from api.core.documents import utcnow
         Organisation._get_collection().update_one({"name": "Mia"}, {"$set": {"deleted_at": utcnow()}})
     create_organisation(name="Altra")
 
