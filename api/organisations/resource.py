@@ -12,6 +12,7 @@ from api.organisations.schemas import OrganisationQueryArgsSchema, OrganisationS
 from api.registrations.models import Registration
 from api.registrations.services import cancel_registrations_of
 from api.sessions.models import Session
+from api.sync.webhooks import disable_subscriptions_of
 
 
 def _managed_by_caller(identity, state):
@@ -107,6 +108,11 @@ class OrganisationResource(Resource):
         if action == "deleted":
             # Nobody acts for it any more: the seats its registrations hold would stay taken for good.
             cancel_registrations_of(str(stored["_id"]))
+            disable_subscriptions_of(str(stored["_id"]), "The organisation was deleted.", "disabled: organisation deleted")
+        elif old is not None and stored.get("managed_by") != old.get("managed_by"):
+            # Its subscriptions may send its changes to the former manager's endpoints.
+            disable_subscriptions_of(str(stored["_id"]), "The organisation's manager changed: its new manager may "
+                                     "re-enable it.", "disabled: organisation's manager changed")
 
 
 organisations = OrganisationResource()

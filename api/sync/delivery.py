@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import hmac
 import http.client
+import io
 import json
 import logging
 import socket
@@ -28,6 +29,7 @@ from api.core import changes
 from api.core.documents import utcnow
 from api.core.fields import Timestamp
 from api.core.permissions import ADMIN, PARTNER, Identity
+from api.organisations.fields import organisation_exists
 from api.sync import urls
 from api.sync.models import DispatchCursor, Webhook, WebhookDelivery, WebhookHealth
 from api.sync.webhooks import SYSTEM, disable, signing_key
@@ -77,7 +79,8 @@ def dispatch(batch=DISPATCH_BATCH):
     found, next_cursor = changes.read_changes(SYSTEM, since, batch)
     stored = 0
     if found:
-        hooks = list(Webhook._get_collection().find({"active": True, "deleted_at": None}))
+        hooks = [hook for hook in Webhook._get_collection().find({"active": True, "deleted_at": None})
+                 if not hook.get("organisation_id") or organisation_exists(hook["organisation_id"])]
         drafts = set(changes.draft_sessions()) if hooks else set()
         audiences = {hook["_id"]: changes.audience_of(owner(hook)) for hook in hooks}
         now = utcnow()
@@ -112,20 +115,26 @@ def _feed_entry(change):
 
 
 def send_due(limit=50):
-    """Claim due deliveries one at a time and post each; return how many were attempted."""
+    """Claim due deliveries one at a time and post each; return how many were attempted.
+
+    An endpoint that failed once this round gets no more attempts in it: a slow one costs the others at most one
+    attempt's deadline per round.
+    """
     worker = uuid.uuid4().hex
     attempted = []
+    failing = []
     for _ in range(limit):
         now = utcnow()
         # Once a round: a retry due at once (no backoff configured) waits for the next round.
         claimed = _deliveries().find_one_and_update(
             {"status": "pending", "next_attempt_at": {"$lte": now}, "_id": {"$nin": attempted},
-             "$or": [{"claimed_until": None}, {"claimed_until": {"$lt": now}}]},
+             "webhook_id": {"$nin": failing}, "$or": [{"claimed_until": None}, {"claimed_until": {"$lt": now}}]},
             {"$set": {"claimed_until": now + dt.timedelta(seconds=CLAIM_SECONDS), "claimed_by": worker}},
             sort=[("next_attempt_at", 1)], return_document=ReturnDocument.AFTER)
         if claimed is None:
             break
-        _attempt(claimed, worker)
+        if _attempt(claimed, worker):
+            failing.append(claimed["webhook_id"])
         attempted.append(claimed["_id"])
     return len(attempted)
 
@@ -149,12 +158,16 @@ def signature(secret, message_id, timestamp, body):
 
 
 def _attempt(delivery, worker):
+    """Post one claimed delivery and record the answer; return whether its endpoint failed it."""
     config = current_app.config
     hook = Webhook._get_collection().find_one({"_id": ObjectId(delivery["webhook_id"])})
     now = utcnow()
     if hook is None or hook.get("deleted_at") is not None or not hook["active"]:
         _finish(delivery, worker, {"status": "failed", "error": "The subscription is inactive or deleted."}, now)
-        return
+        return False
+    if hook.get("organisation_id") and not organisation_exists(hook["organisation_id"]):
+        _finish(delivery, worker, {"status": "failed", "error": "The subscription's organisation was deleted."}, now)
+        return False
     body = message(delivery)
     timestamp = str(int(time.time()))
     headers = {"Content-Type": "application/json", "User-Agent": "taskforce-api-webhooks",
@@ -169,7 +182,7 @@ def _attempt(delivery, worker):
         _finish(delivery, worker, {"status": "succeeded", "attempts": attempts, "response_code": code, "error": None,
                                    "delivered_at": now}, now)
         health.delete_one({"_id": delivery["webhook_id"]})
-        return
+        return False
     error = error or f"The endpoint answered {code}."
     retry = attempts < config["WEBHOOK_MAX_ATTEMPTS"]
     backoff = dt.timedelta(seconds=config["WEBHOOK_RETRY_BASE_SECONDS"] * 2 ** (attempts - 1))
@@ -180,6 +193,7 @@ def _attempt(delivery, worker):
     if failures >= config["WEBHOOK_DISABLE_AFTER"]:
         disable(delivery["webhook_id"], f"Disabled after {failures} failed attempts in a row; the last: {error}"[:500],
                 now)
+    return True
 
 
 def _finish(delivery, worker, values, now):
@@ -187,44 +201,102 @@ def _finish(delivery, worker, values, now):
                              {"$set": {**values, "updated_at": now, "claimed_until": None, "claimed_by": None}})
 
 
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    """HTTPS to an address checked beforehand, with the certificate checked against the URL's host name."""
+class _Deadline:
+    """The moment an attempt must be over by: each blocking step may wait only for what is left of it."""
 
-    def __init__(self, host, port, address, **kwargs):
-        super().__init__(host, port, context=ssl.create_default_context(), **kwargs)
+    def __init__(self, seconds):
+        self.at = time.monotonic() + seconds
+
+    def remaining(self):
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("The endpoint did not answer within the attempt's deadline.")
+        return left
+
+
+class _DeadlineReader(io.RawIOBase):
+    """A socket's incoming bytes, each read waiting at most until the deadline.
+
+    A per-read timeout alone lets an endpoint that sends a byte now and then hold the attempt for ever.
+    """
+
+    def __init__(self, sock, deadline):
+        super().__init__()
+        self.sock = sock
+        self.deadline = deadline
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        self.sock.settimeout(self.deadline.remaining())
+        return self.sock.recv_into(buffer)
+
+
+class _DeadlineSocket:
+    """What http.client uses of a socket, with every send and read bounded by the attempt's deadline."""
+
+    def __init__(self, sock, deadline):
+        self.sock = sock
+        self.deadline = deadline
+
+    def sendall(self, data):
+        self.sock.settimeout(self.deadline.remaining())  # sendall's timeout bounds the whole send
+        self.sock.sendall(data)
+
+    def makefile(self, mode, *args, **kwargs):
+        return io.BufferedReader(_DeadlineReader(self.sock, self.deadline))
+
+    def close(self):
+        self.sock.close()
+
+
+class _DeadlineConnection(http.client.HTTPConnection):
+    """HTTP(S) to an address checked beforehand, all of it within one deadline; HTTPS checks the certificate
+    against the URL's host name."""
+
+    def __init__(self, address, port, deadline, tls_host=None):
+        super().__init__(address, port)
         self.address = address
+        self.deadline = deadline
+        self.tls_host = tls_host
 
     def connect(self):
-        sock = socket.create_connection((self.address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        sock = socket.create_connection((self.address, self.port), self.deadline.remaining())
+        if self.tls_host:
+            sock.settimeout(self.deadline.remaining())  # the handshake's timeout bounds the whole handshake
+            sock = ssl.create_default_context().wrap_socket(sock, server_hostname=self.tls_host)
+        self.sock = _DeadlineSocket(sock, self.deadline)
 
 
 def post(url, body, headers, *, allow_private, timeout):
     """POST to a webhook URL, connecting to an address checked now; return (status code or None, error or None).
 
-    Redirects are not followed (a redirect could lead anywhere, checked or not): a 3xx is a failed attempt.
+    The attempt (connecting, sending, the answer's status, headers and up to MAX_RESPONSE_BYTES of its body) ends
+    within `timeout` seconds of its start, however slowly the endpoint answers. Any error is a failed attempt, never the sender's: an endpoint must
+    not stop the round. Redirects are not followed (a redirect could lead anywhere, checked or not): a 3xx is a
+    failed attempt.
     """
+    deadline = _Deadline(timeout)
+    connection = None
     try:
         scheme, host, port, path, addresses = urls.resolve(url, allow_private=allow_private)
-    except urls.UnsafeUrl as error:
-        return None, str(error)
-    default_port = 443 if scheme == "https" else 80
-    host_header = f"[{host}]" if ":" in host else host
-    if port != default_port:
-        host_header += f":{port}"
-    if scheme == "https":
-        connection = _PinnedHTTPSConnection(host, port, addresses[0], timeout=timeout)
-    else:
-        connection = http.client.HTTPConnection(addresses[0], port, timeout=timeout)
-    try:
+        default_port = 443 if scheme == "https" else 80
+        host_header = f"[{host}]" if ":" in host else host
+        if port != default_port:
+            host_header += f":{port}"
+        connection = _DeadlineConnection(addresses[0], port, deadline, tls_host=host if scheme == "https" else None)
         connection.request("POST", path, body=body, headers={**headers, "Host": host_header})
         response = connection.getresponse()
         response.read(MAX_RESPONSE_BYTES)
         return response.status, None
-    except (OSError, http.client.HTTPException) as error:
+    except urls.UnsafeUrl as error:
+        return None, str(error)
+    except Exception as error:  # noqa: BLE001 - whatever an endpoint or its URL causes fails this attempt only
         return None, f"{type(error).__name__}: {error}"[:500]
     finally:
-        connection.close()
+        if connection is not None:
+            connection.close()
 
 
 class Worker:

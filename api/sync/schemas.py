@@ -64,13 +64,14 @@ class ChangePageSchema(BaseSchema):
 
 class WebhookSchema(VersionedSchema):
     url = Text(required=True, min_length=1, max_length=2000, metadata={
-        "description": "An http(s) URL whose host resolves to public addresses only (checked again at each "
-                       "delivery); redirects are not followed.", "example": "https://crm.example.org/taskforce/events"})
+        "description": "An http(s) URL in plain ASCII (percent-encode the rest, `xn--` host names) whose host "
+                       "resolves to public addresses only (checked again at each delivery); redirects are not "
+                       "followed.", "example": "https://crm.example.org/taskforce/events"})
     events = bounded_list(Text(max_length=60, validate=[_event]), max_length=50,
                           validate=[unique_items, validate.Length(min=1)],
                           metadata={"description": f"The event types to send: {EVENT_DESCRIPTION}",
                                     "example": ["organisations.updated", "registrations.*"]})
-    session_id = ObjectIdString(metadata={"description": "Only changes of this session."})
+    session_id = ObjectIdString(metadata={"description": "Only changes of this session (one you may see)."})
     organisation_id = ObjectIdString(metadata={
         "description": "The organisation it is for: its partners see and manage it, and it gets only the changes "
                        "they may see. Required of partners; staff may leave it out (the changes staff see)."})
@@ -81,7 +82,8 @@ class WebhookSchema(VersionedSchema):
         "description": "The signing secret (`whsec_…`), only in the response that creates the subscription or rotates "
                        "its secret: store it, it is never shown again.", "maxLength": 64})
     disabled_reason = fields.String(dump_only=True, allow_none=True, metadata={
-        "description": "Why the server disabled it (its endpoint kept failing); null while it is fine.",
+        "description": "Why the server disabled it (its endpoint kept failing, its organisation was deleted or "
+                       "got a new manager); null while it is fine.",
         "maxLength": 500})
     disabled_at = Timestamp(dump_only=True, allow_none=True)
 

@@ -1,7 +1,13 @@
 """Webhook targets: only http(s) URLs whose host resolves to public addresses (no SSRF into our network)."""
 import ipaddress
+import logging
 import socket
 from urllib.parse import urlsplit
+
+log = logging.getLogger(__name__)
+# One answer for every host refused: which one resolves, and to what, is our network's business.
+REFUSED = ("Must be an http or https URL whose host resolves to public addresses only; webhooks are sent to public "
+           "addresses only.")
 
 
 class UnsafeUrl(ValueError):
@@ -10,14 +16,22 @@ class UnsafeUrl(ValueError):
 
 def _is_public(address):
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif ip.sixtofour is not None or ip.teredo is not None or ip.is_site_local:
+            # Tunnels to an IPv4 address (6to4 2002::/16, Teredo 2001::/32) reach whatever that address is, and
+            # site-local fec0::/10 is private in all but name: none is a plain public endpoint.
+            return False
     return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_loopback or ip.is_link_local
                                  or ip.is_private or ip.is_unspecified)
 
 
 def parse(url):
     """Return (scheme, host, port, path with query) of an http(s) URL; raise UnsafeUrl otherwise."""
+    if not url.isascii() or not url.isprintable() or " " in url:
+        raise UnsafeUrl("Must be plain ASCII without spaces: percent-encode other characters (RFC 3986) and write an "
+                        "internationalised host name in its xn-- form.")
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -42,11 +56,12 @@ def resolve(url, *, allow_private):
     try:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
-        raise UnsafeUrl(f"The host {host!r} does not resolve.") from None
+        log.debug("webhook host %r does not resolve", host)
+        raise UnsafeUrl(REFUSED) from None
     addresses = list(dict.fromkeys(info[4][0] for info in found))
     if not allow_private:
         refused = [address for address in addresses if not _is_public(address)]
         if refused:
-            raise UnsafeUrl(f"The host {host!r} resolves to {refused[0]}, a loopback, private, link-local, multicast "
-                            "or reserved address; webhooks are sent to public addresses only.")
+            log.debug("webhook host %r resolves to the non-public address %s", host, refused[0])
+            raise UnsafeUrl(REFUSED)
     return scheme, host, port, path, addresses

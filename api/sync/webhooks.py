@@ -6,12 +6,14 @@ from bson import ObjectId
 from flask import current_app
 
 from api.core import resource as services
+from api.core.documents import utcnow
 from api.core.permissions import ADMIN, Identity
 from api.core.resource import Resource
-from api.errors import Forbidden, PreconditionFailed, ValidationFailed
+from api.errors import Conflict, Forbidden, PreconditionFailed, ValidationFailed
 from api.organisations.fields import organisation_exists
 from api.organisations.policies import PartnerOwnedPolicy
 from api.sessions.models import Session
+from api.sessions.resource import sessions
 from api.sync import urls
 from api.sync.models import Webhook, WebhookHealth
 from api.sync.schemas import WebhookQueryArgsSchema, WebhookSchema
@@ -29,6 +31,13 @@ class WebhookPolicy(PartnerOwnedPolicy):
     def check_new_state(self, identity, new, old, parent=None):
         if not identity.is_staff and not self.acts_for(identity, new):
             raise Forbidden("A partner subscribes for its own organisation or one it manages (organisation_id).")
+        # Checked here, where the caller is known, and alone: a session it may not see (a draft) must be refused
+        # exactly like one that does not exist, whatever else the body holds.
+        session_id = new.get("session_id")
+        if session_id and session_id != (old or {}).get("session_id"):
+            session = Session._get_collection().find_one({"_id": ObjectId(session_id), "deleted_at": None})
+            if session is None or not sessions.policy.can_see(identity, session):
+                raise ValidationFailed({"session_id": ["No session with this id."]})
 
     def can_delete(self, identity, state, parent=None):
         return self.can_modify(identity, state, parent)
@@ -75,12 +84,20 @@ class WebhookResource(Resource):
         if state.get("organisation_id") and state.get("organisation_id") != (old or {}).get("organisation_id") \
                 and not organisation_exists(state["organisation_id"]):
             errors["organisation_id"] = ["No organisation with this id."]
-        session_id = state.get("session_id")
-        if session_id and session_id != (old or {}).get("session_id") and Session._get_collection().find_one(
-                {"_id": ObjectId(session_id), "deleted_at": None}, {"_id": 1}) is None:
-            errors["session_id"] = ["No session with this id."]
         if errors:
             raise ValidationFailed(errors)
+        if old is None or old.get("deleted_at") is not None or state.get("organisation_id") != old.get("organisation_id"):
+            self.check_room(state.get("organisation_id"))
+
+    def check_room(self, organisation_id):
+        """Refuse one more subscription for an organisation (or, without one, for staff) that has the most allowed:
+        each multiplies every change into another delivery."""
+        limit = current_app.config["WEBHOOK_MAX_PER_ORGANISATION"]
+        held = self.collection.count_documents({"organisation_id": organisation_id or None, "deleted_at": None})
+        if held >= limit:
+            whose = "this organisation" if organisation_id else "staff (without organisation_id)"
+            raise Conflict(f"{whose.capitalize()} already has {held} webhook subscriptions, the most allowed "
+                           f"({limit}); delete one first.")
 
     def after_write(self, action, stored, old, parent):
         if stored["active"] and (old is None or not old["active"]):
@@ -108,8 +125,9 @@ def rotate_secret(stored, identity, *, expected_version):
                                         shown_once={"secret": secret})
 
 
-def disable(webhook_id, reason, when):
-    """Disable a subscription whose endpoint keeps failing, saying why (a new version, made by the server)."""
+def disable(webhook_id, reason, when, *, why="disabled: endpoint kept failing"):
+    """Disable a subscription, saying why to its owner (`reason`) and in its revision (`why`): a new version, made by
+    the server."""
     for _ in range(3):
         stored = webhooks.collection.find_one({"_id": ObjectId(webhook_id), "deleted_at": None})
         if stored is None or not stored["active"]:
@@ -117,7 +135,15 @@ def disable(webhook_id, reason, when):
         try:
             services.store_server_fields(webhooks, stored, SYSTEM,
                                          {"active": False, "disabled_reason": reason, "disabled_at": when},
-                                         expected_version=stored["version"], reason="disabled: endpoint kept failing")
+                                         expected_version=stored["version"], reason=why)
             return
         except PreconditionFailed:
             continue  # its owner changed it meanwhile: decide again on what is there now
+
+
+def disable_subscriptions_of(organisation_id, reason, why):
+    """Disable the active subscriptions of an organisation whose partners no longer decide where its changes go."""
+    now = utcnow()
+    for stored in webhooks.collection.find({"organisation_id": organisation_id, "active": True, "deleted_at": None},
+                                           {"_id": 1}):
+        disable(str(stored["_id"]), reason, now, why=why)
