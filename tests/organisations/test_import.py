@@ -290,6 +290,16 @@ def test_an_idempotency_key_replays_the_first_report(client, admin):
     assert replay.headers["Idempotent-Replayed"] == "true" and replay.get_json() == first.get_json()
 
 
+def test_an_idempotency_key_of_a_dry_run_is_refused_for_the_real_import_with_422(client, admin):
+    headers = {**admin, "Idempotency-Key": "import-3"}
+    send(client, headers, csv_text(MARCHE), query="?dry_run=true")
+
+    response = send(client, headers, csv_text(MARCHE), query="?dry_run=false")
+
+    assert response.status_code == 422 and "Idempotency-Key" in problem(response)["errors"]
+    assert total(client, admin) == 0
+
+
 def zip_of(**parts):
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
