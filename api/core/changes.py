@@ -32,7 +32,7 @@ from flask import current_app
 from pymongo import ReturnDocument
 
 from api.core.documents import ChangeCounter, ChangeLease, Revision, utcnow
-from api.errors import NotFound
+from api.errors import NotFound, ValidationFailed
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,7 @@ PUBLIC = "public"
 PRIVATE = "private"
 COUNTER_ID = "changes"
 DEFAULT_LEASE_SECONDS = 60
+NOT_A_CURSOR = "Not a cursor of this feed: send back a `cursor` or `next_cursor` it gave you."
 ACTIONS = ("created", "updated", "deleted", "restored")
 FEED_FIELDS = {"seq": 1, "resource_type": 1, "resource_id": 1, "version": 1, "action": 1, "changed_at": 1,
                "session_id": 1, "audience": 1, "organisations": 1}
@@ -94,9 +95,15 @@ def take_sequence(resource_type, resource_id):
 
 
 def settled_up_to(since):
-    """The highest sequence number up to which every change is in `revisions` (at least `since`)."""
+    """The highest sequence number up to which every change is in `revisions` (at least `since`).
+
+    A `since` past every number taken so far is none the feed gave: a client keeping it would skip every
+    change up to it, so it is refused (422) rather than echoed back.
+    """
     counter = ChangeCounter._get_collection().find_one({"_id": COUNTER_ID})
     upper = counter["seq"] if counter else 0
+    if since > upper:
+        raise ValidationFailed({"since": [NOT_A_CURSOR]})
     stale_before = utcnow() - dt.timedelta(seconds=_lease_seconds())
     for lease in ChangeLease._get_collection().find({}).sort([("seq", 1)]):
         if lease["taken_at"] < stale_before:

@@ -190,6 +190,24 @@ def test_a_bad_query_is_refused(client, query):
     assert list(response.get_json()["errors"]) == list(query)
 
 
+def test_a_cursor_past_every_change_so_far_is_refused(client, admin, create_organisation):
+    create_organisation()
+    _, cursor = follow(client, headers=admin)
+
+    response = client.get(CHANGES, query_string={"since": str(int(cursor) + 1)})
+
+    assert response.status_code == 422 and list(response.get_json()["errors"]) == ["since"]
+
+
+def test_the_last_cursor_given_is_accepted_by_every_caller(client, admin, create_organisation):
+    create_organisation()
+    _, cursor = follow(client, headers=admin)
+
+    response = client.get(CHANGES, query_string={"since": cursor})
+
+    assert response.status_code == 200 and response.get_json() == {"changes": [], "next_cursor": cursor}
+
+
 def test_resource_type_filters_the_changes(client, admin, create_organisation, create_session):
     create_organisation()
     session = create_session()
