@@ -93,8 +93,8 @@ def _within_columns(number, cells):
         cells = cells[:MAX_COLUMNS]
     for position, cell in enumerate(cells, start=1):
         if len(cell) > MAX_CELL_CHARACTERS:
-            raise ValidationFailed({"file": [f"Row {number:,}, column {position}: a cell holds more than "
-                                             f"{MAX_CELL_CHARACTERS:,} characters."]})
+            message = f"Row {number:,}, column {position}: a cell holds more than {MAX_CELL_CHARACTERS:,} characters."
+            raise ValidationFailed({"file": [message]})
     return cells
 
 
