@@ -2,7 +2,7 @@
 import logging
 
 from api.auth.models import Client, RefreshToken, RevokedAccessToken, SecurityStamp, User
-from api.core.changes import settle_all_leases
+from api.core.changes import key_unkeyed_revisions, settle_all_leases
 from api.core.documents import ChangeCounter, ChangeLease, IdempotencyRecord, Revision
 from api.core.ratelimit import RateCounter
 from api.extensions import embedded_store, ensure_indexes
@@ -37,6 +37,7 @@ def prepare_storage(app, backend):
             else:
                 log.info("No MONGODB_URI: the embedded store is %s.", store.path)
         ensure_indexes(DOCUMENTS)
+        key_unkeyed_revisions()
         if store is not None:
             settle_all_leases()
         if app.config["ADMIN_EMAIL"] and app.config["ADMIN_PASSWORD"]:

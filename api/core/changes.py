@@ -20,8 +20,11 @@ is skipped and none is seen twice. Change streams would need a replica set and d
 store; a settle window would still skip a write slower than the window without saying so.
 
 Visibility is the resources' own policies' (`Policy.change_audience`), decided when the revision is stored and
-kept on it (`audience`, `organisations`), plus the session it belongs to, checked at read time (a draft
-session's programme is for staff only, and becomes visible with the session).
+kept on it (`audience`, `organisations`, and the same as the keys a reader's filter names, `audience_keys`),
+plus the session it belongs to, checked at read time (a draft session's programme is for staff only, and
+becomes visible with the session). A reader's filter fixes `audience_keys` to its own keys, first field of the
+index (audience_keys, seq, _id): a poll walks the changes its caller may see from its cursor, not the hidden
+ones between (only a draft session's changes, few, are still read to be left out).
 """
 import datetime as dt
 import logging
@@ -32,14 +35,16 @@ from flask import current_app
 from pymongo import ReturnDocument
 
 from api.core.documents import ChangeCounter, ChangeLease, Revision, utcnow
-from api.errors import NotFound
+from api.errors import NotFound, ValidationFailed
 
 log = logging.getLogger(__name__)
 
 PUBLIC = "public"
 PRIVATE = "private"
+STAFF_ONLY = "staff"
 COUNTER_ID = "changes"
 DEFAULT_LEASE_SECONDS = 60
+NOT_A_CURSOR = "Not a cursor of this feed: send back a `cursor` or `next_cursor` it gave you."
 ACTIONS = ("created", "updated", "deleted", "restored")
 FEED_FIELDS = {"seq": 1, "resource_type": 1, "resource_id": 1, "version": 1, "action": 1, "changed_at": 1,
                "session_id": 1, "audience": 1, "organisations": 1}
@@ -94,9 +99,15 @@ def take_sequence(resource_type, resource_id):
 
 
 def settled_up_to(since):
-    """The highest sequence number up to which every change is in `revisions` (at least `since`)."""
+    """The highest sequence number up to which every change is in `revisions` (at least `since`).
+
+    A `since` past every number taken so far is none the feed gave: a client keeping it would skip every
+    change up to it, so it is refused (422) rather than echoed back.
+    """
     counter = ChangeCounter._get_collection().find_one({"_id": COUNTER_ID})
     upper = counter["seq"] if counter else 0
+    if since > upper:
+        raise ValidationFailed({"since": [NOT_A_CURSOR]})
     stale_before = utcnow() - dt.timedelta(seconds=_lease_seconds())
     for lease in ChangeLease._get_collection().find({}).sort([("seq", 1)]):
         if lease["taken_at"] < stale_before:
@@ -150,15 +161,32 @@ def audience_of(identity):
     return False, frozenset(_organisations_of(identity))
 
 
+def audience_keys(audience, organisations):
+    """The keys a change is stored under for the readers who may see it: PUBLIC, or one per organisation whose
+    partners see it, or STAFF_ONLY (staff read every change without a filter)."""
+    if audience == PUBLIC:
+        return [PUBLIC]
+    return [_organisation_key(organisation) for organisation in sorted(set(organisations))] or [STAFF_ONLY]
+
+
+def _organisation_key(organisation_id):
+    return f"org:{organisation_id}"
+
+
+def key_unkeyed_revisions():
+    """Give `audience_keys` to the revisions stored before they existed (once; the next starts find none)."""
+    collection = Revision._get_collection()
+    for revision in collection.find({"audience_keys": None}, {"audience": 1, "organisations": 1}):
+        keys = audience_keys(revision.get("audience"), revision.get("organisations") or ())
+        collection.update_one({"_id": revision["_id"], "audience_keys": None}, {"$set": {"audience_keys": keys}})
+
+
 def visibility_query(identity):
     """The filter on revisions to the changes this caller may see (none for staff)."""
     staff, organisations = audience_of(identity)
     if staff:
         return {}
-    clauses = [{"audience": PUBLIC}]
-    if organisations:
-        clauses.append({"organisations": {"$in": sorted(organisations)}})
-    query = clauses[0] if len(clauses) == 1 else {"$or": clauses}
+    query = {"audience_keys": {"$in": [PUBLIC, *map(_organisation_key, sorted(organisations))]}}
     drafts = draft_sessions()
     return {"$and": [query, {"session_id": {"$nin": drafts}}]} if drafts else query
 

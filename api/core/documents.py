@@ -54,6 +54,9 @@ class Revision(me.Document):
     seq = me.IntField()
     audience = me.StringField(choices=("public", "private"))
     organisations = me.ListField(me.StringField())  # whose partners see a private change (staff see all)
+    # Who may see the change, as the feed's filter names them ("public", "org:<id>", "staff"): a multikey index
+    # leading with it lets a poll read the changes its caller sees and skip the hidden ones.
+    audience_keys = me.ListField(me.StringField())
 
     meta = {
         "collection": "revisions",
@@ -68,6 +71,7 @@ class Revision(me.Document):
             ("seq", "id"),
             ("resource_type", "seq", "id"),
             ("session_id", "seq", "id"),
+            ("audience_keys", "seq", "id"),
         ],
     }
 

@@ -34,6 +34,12 @@ def _request_hash():
     digest = hashlib.sha256()
     digest.update(request.mimetype.encode())
     digest.update(b"\0")
+    # The query is part of the request (an import's `dry_run`): the same key with another query is another
+    # request, refused like another body. Its parameters are sorted by name, so the order a client writes
+    # different names in does not count; the values of one name keep their order, which can matter.
+    for name, value in sorted(request.args.items(multi=True), key=lambda item: item[0]):
+        digest.update(f"{len(name)}:{name}={len(value)}:{value}&".encode("utf-8", "surrogatepass"))
+    digest.update(b"\0")
     if request.mimetype == "multipart/form-data":
         # A client draws a new boundary for every send, retries too: the parts are the request, not their framing.
         for name, value in sorted(request.form.items(multi=True), key=lambda item: str(item)):
@@ -129,8 +135,8 @@ def _claim(collection, scope, key, request_hash, owner):
         if existing is None:  # expired in between: claim it anew
             continue
         if existing["request_hash"] != request_hash:
-            raise ValidationFailed({HEADER: ["This key was used with a different request body."]},
-                                   detail="Idempotency-Key reused with a different body.")
+            raise ValidationFailed({HEADER: ["This key was used with a different request body or query."]},
+                                   detail="Idempotency-Key reused with a different body or query.")
         if existing["state"] == "done":
             return _replay(existing), existing.get("resource_id")
         leased_at = existing.get("leased_at", existing["created_at"])

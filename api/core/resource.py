@@ -379,7 +379,9 @@ def materialise_revision(resource, stored):
     record = {"_id": ":".join(map(str, key)), "resource_type": key[0], "resource_id": key[1], "version": key[2], **note,
               "snapshot": representation_of(resource, stored), "session_id": _session_id(resource, stored),
               "audience": changes.PUBLIC if public else changes.PRIVATE,
-              "organisations": [] if public else sorted(set(audience))}
+              "organisations": [] if public else sorted(set(audience)),
+              "audience_keys": changes.audience_keys(changes.PUBLIC if public else changes.PRIVATE,
+                                                     () if public else audience)}
     try:
         Revision._get_collection().insert_one(record)
     except DuplicateKeyError:

@@ -23,6 +23,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # An XLSX is a zip: its parts may unpack to far more than the body limit; a workbook this big is no directory.
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+# A spreadsheet's row and column numbers are its own to declare (an XLSX row may say it is row 1,048,576, a cell
+# that it is in column XFD): reading stops at these bounds, whatever the file says, so the cost of a read is
+# bounded by them and not by the numbers a file makes up. An export of the whole directory (every language of
+# both localised fields, twenty contacts) stays well under MAX_COLUMNS.
+MAX_COLUMNS = 500
+MAX_BLANK_ROWS = 1000
+MAX_CELL_CHARACTERS = 10_000
 LIST_SEPARATORS = re.compile(r"[,;]")
 
 
@@ -43,7 +50,9 @@ def read_sheet(data, media_type, *, max_rows):
     """Return (header, [(row number as the spreadsheet shows it, cells)]) of a CSV or XLSX file.
 
     Blank rows are skipped; cells are stripped text. Not CSV/XLSX (or not readable as the type it claims)
-    → 415; more than max_rows rows → 413; no header → 422.
+    → 415; more than max_rows rows, or rows (blank ones too) past max_rows + MAX_BLANK_ROWS + 1, or a cell
+    past column MAX_COLUMNS → 413; no header, or a cell longer than MAX_CELL_CHARACTERS → 422. The file is
+    read row by row and reading stops at the first of these.
     """
     if media_type == CSV:
         numbered = _csv_rows(data)
@@ -51,36 +60,63 @@ def read_sheet(data, media_type, *, max_rows):
         numbered = _xlsx_rows(data)
     else:
         raise UnsupportedMediaType(f"Send the file as {CSV} or {XLSX}.")
+    last_row = max_rows + MAX_BLANK_ROWS + 1
     header, rows = None, []
-    for number, cells in numbered:
-        cells = [cell.strip() for cell in cells]
-        if not any(cells):
-            continue
-        if header is None:
-            header = cells
-            continue
-        if len(rows) == max_rows:
-            raise ContentTooLarge(f"The file has more than {max_rows:,} rows; split it into files of at most {max_rows:,}.")
-        rows.append((number, cells))
+    try:
+        for number, cells in numbered:
+            if number > last_row:
+                raise ContentTooLarge(f"The file goes on past row {last_row:,}: at most {max_rows:,} rows, and at "
+                                      f"most {MAX_BLANK_ROWS:,} blank rows among them.")
+            cells = [cell.strip() for cell in _within_columns(number, cells)]
+            if not any(cells):
+                continue
+            if header is None:
+                header = cells
+                continue
+            if len(rows) == max_rows:
+                raise ContentTooLarge(f"The file has more than {max_rows:,} rows; split it into files of at most "
+                                      f"{max_rows:,}.")
+            rows.append((number, cells))
+    finally:
+        numbered.close()
     if header is None:
         raise ValidationFailed({"file": ["The file is empty: its first row must name the columns."]})
     return header, rows
 
 
+def _within_columns(number, cells):
+    """The cells up to MAX_COLUMNS; 413 when a cell past it holds anything, 422 when a cell is too long."""
+    if len(cells) > MAX_COLUMNS:
+        if any(cells[MAX_COLUMNS:]):
+            raise ContentTooLarge(f"Row {number:,} has cells past column {MAX_COLUMNS}; no column layout of this "
+                                  f"API has that many.")
+        cells = cells[:MAX_COLUMNS]
+    for position, cell in enumerate(cells, start=1):
+        if len(cell) > MAX_CELL_CHARACTERS:
+            message = f"Row {number:,}, column {position}: a cell holds more than {MAX_CELL_CHARACTERS:,} characters."
+            raise ValidationFailed({"file": [message]})
+    return cells
+
+
 def _csv_rows(data):
+    # Decoded as it is read, so the text is never held twice; a BOM at the start is dropped (utf-8-sig).
+    text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    not_utf8 = UnsupportedMediaType("Send the CSV encoded as UTF-8 (in Excel: save as «CSV UTF-8»).")
     try:
-        text = data.decode("utf-8-sig")
+        # Excel writes `;` where the decimal separator is a comma (Italian, Russian settings), `,` elsewhere: the
+        # header row, made of column names that contain neither, tells which.
+        first_line = text.readline(MAX_COLUMNS * MAX_CELL_CHARACTERS)
+        text.seek(0)
     except UnicodeDecodeError:
-        raise UnsupportedMediaType("Send the CSV encoded as UTF-8 (in Excel: save as «CSV UTF-8»).") from None
-    # Excel writes `;` where the decimal separator is a comma (Italian, Russian settings), `,` elsewhere: the
-    # header row, made of column names that contain neither, tells which.
-    first_line = text.split("\n", 1)[0]
+        raise not_utf8 from None
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(text, delimiter=delimiter)
     number = 0
     try:
         for number, cells in enumerate(reader, start=1):
             yield number, cells
+    except UnicodeDecodeError:
+        raise not_utf8 from None
     except csv.Error as error:
         raise ValidationFailed({"file": [f"Row {number + 1} is not valid CSV: {error}."]}) from None
 
@@ -99,13 +135,22 @@ def _xlsx_rows(data):
     try:
         # data_only=False: a formula cell gives its formula's text, which is stored as text, never evaluated.
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-        sheet = workbook.worksheets[0]
-        rows = [(number, [_cell_text(value) for value in values])
-                for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)]
-        workbook.close()
     except Exception:  # noqa: BLE001 - see above
         raise not_xlsx from None
-    return rows
+    try:
+        sheet = workbook.worksheets[0]
+        # Read-only openpyxl pads every row to the sheet's declared <dimension> and yields every row up to its
+        # last: forgetting the declaration leaves each row as wide as its own last cell, and the rows a file
+        # skips come as empty tuples, which read_sheet counts against its bound.
+        sheet.reset_dimensions()
+        for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
+            if len(values) > MAX_COLUMNS and not any(values[MAX_COLUMNS:]):
+                values = values[:MAX_COLUMNS]
+            yield number, [_cell_text(value) for value in values]
+    except Exception:  # noqa: BLE001 - see above
+        raise not_xlsx from None
+    finally:
+        workbook.close()
 
 
 def _cell_text(value):

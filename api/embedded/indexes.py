@@ -9,6 +9,7 @@ is put in the field's `unsure` set, which every lookup on that field includes.
 """
 import copy
 import datetime as dt
+import heapq
 import itertools
 import math
 import operator
@@ -268,6 +269,66 @@ class OrderedIndex:
             self.entries.remove(key)
 
 
+class PrefixedIndex:
+    """A declared index (field, *sort) in its own order: each string or ObjectId value of the field (each item of
+    a list) followed by the documents holding it in the sort's order, as MongoDB keeps a multikey index.
+
+    A filter fixing the field to a few values then walks only those values' entries, merged, instead of every
+    document in the sort's order: a reader of the change feed whose filter fixes who may see a change reads the
+    changes it sees, not the ones hidden from it. Documents whose field the field index is unsure of have no
+    entries: the walk is not used while there are any.
+    """
+
+    def __init__(self, values, sort, documents):
+        self.values = values
+        self.sort = sort
+        self.keys_of = {}
+        self.entries = SortedList()
+        for doc_id, document in documents:
+            self.add(doc_id, document)
+
+    @staticmethod
+    def prefix(value):
+        # The type first: a string and an ObjectId are never compared with each other.
+        return isinstance(value, ObjectId), value
+
+    def keys(self, doc_id, document):
+        held = self.values._keys(document)
+        if held is FieldIndex.UNSURE:
+            return ()
+        parts = []
+        for field, _ in self.sort:
+            parts.extend(_flat_part(*filtering.resolve_sort_key(field, document)))
+        parts.append(doc_id)
+        return tuple(self.prefix(value) + tuple(parts) for value in (held if isinstance(held, tuple) else (held,))
+                     if isinstance(value, _EXACT_TYPES))
+
+    def add(self, doc_id, document):
+        keys = self.keys(doc_id, document)
+        self.keys_of[doc_id] = keys
+        self.entries.update(keys)
+
+    def update(self, doc_id, document):
+        keys = self.keys(doc_id, document)
+        if keys == self.keys_of.get(doc_id):
+            return
+        self.remove(doc_id)
+        self.keys_of[doc_id] = keys
+        self.entries.update(keys)
+
+    def remove(self, doc_id):
+        for key in self.keys_of.pop(doc_id, ()):
+            self.entries.remove(key)
+
+    def walk(self, value, bound=()):
+        """The entries of one value (less the value) from the first whose sort parts reach bound, in order."""
+        prefix = self.prefix(value)
+        for entry in self.entries.islice(self.entries.bisect_left(prefix + bound)):
+            if entry[:2] != prefix:
+                return
+            yield entry[2:]
+
+
 FORWARD, BACKWARD, GROUPS_BACKWARD = "forward", "backward", "groups backward"
 
 
@@ -479,6 +540,9 @@ def page(store, spec, sort, skip, limit):
     """
     if not sort or sort[-1][0] != "_id" or any(field.startswith("$") for field, _ in sort):
         return None
+    found = _prefixed_page(store, spec, sort, skip + limit)
+    if found is not None:
+        return found[skip:]
     candidates, exact = plan(store, spec)
     if candidates is not None:
         expected_walk = (skip + limit) * len(store._documents) / max(len(candidates), 1)
@@ -509,18 +573,75 @@ def _walk_start(store, index, how, spec, sort):
     A reader following a sequence (`seq > cursor`, the change feed) then walks only what is new, not the whole
     history before its cursor. The walk still filters, so the entries equal to a `$gt` bound are skipped there.
     """
+    if how != FORWARD or not index.flat:
+        return 0
+    bound = _lower_bound(store, spec, sort)
+    return index.entries.bisect_left(bound) if bound else 0
+
+
+def _lower_bound(store, spec, sort):
+    """The flat part below which no match's first sort part lies (the highest `$gt`/`$gte` the filter puts on the
+    sort's first field, ascending), or () when there is none to rely on."""
     field, direction = sort[0]
     # A list sorts by its least item but matches a bound by any: only a field of plain values may be bounded.
     values = store.field_indexes.get(field)
-    if how != FORWARD or direction < 0 or not index.flat or values is None or not values.only_scalars():
-        return 0
-    start = 0
+    if direction < 0 or values is None or not values.only_scalars():
+        return ()
+    bound = ()
     for name, condition in conjuncts(spec):
         if name != field or not isinstance(condition, dict):
             continue
         for bound_operator in ("$gt", "$gte"):
             value = condition.get(bound_operator)
             if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value):
-                bound = _flat_part(*filtering.resolve_sort_key(field, {field: value}))
-                start = max(start, index.entries.bisect_left(bound))
-    return start
+                bound = max(bound, _flat_part(*filtering.resolve_sort_key(field, {field: value})))
+    return bound
+
+
+def _prefixed_page(store, spec, sort, wanted):
+    """The first `wanted` matches of an ascending sort walked from a declared index (field, *sort) whose field the
+    filter fixes to strings or ObjectIds (`audience_keys: {$in: [...]}`), or None when no such index is the
+    filter's most selective lookup (then plan() and the ordered walk answer).
+
+    Each value's entries are walked from the sort's lower bound and merged in the sort's order, so the page
+    costs the documents of those values past the bound it reads, whatever else the collection holds.
+    """
+    sort = tuple((field, direction) for field, direction in sort)
+    if any(direction != 1 for _, direction in sort):
+        return None
+    sort_fields = tuple(field for field, _ in sort)
+    best = None
+    for field, condition in conjuncts(spec):
+        values = _equality_values(condition) if field not in (None, "_id") else None
+        index = store.field_indexes.get(field) if values is not None else None
+        if index is None:
+            if field == "_id" and values is not None:
+                return None  # a few ids: plan() looks them up
+            continue
+        size = sum(len(index.bucket(value)) for value in set(values)) + len(index.unsure)
+        walkable = (field not in sort_fields and (field, *sort_fields) in store.declared_keys and not index.unsure
+                    and all(isinstance(value, _EXACT_TYPES) for value in values))
+        if best is None or size < best[0]:
+            best = (size, field, set(values), walkable)
+    if best is None or not best[3]:
+        return None
+    _, field, values, _ = best
+    key = ("prefixed", field, sort)
+    prefixed = store.ordered.get(key)
+    if prefixed is None:
+        prefixed = store.ordered[key] = PrefixedIndex(store.field_indexes[field], sort, store._documents.items())
+    bound = _lower_bound(store, spec, sort)
+    documents = store._documents
+    found = []
+    last = _NONE
+    for entry in heapq.merge(*(prefixed.walk(value, bound) for value in values)):
+        doc_id = entry[-1]
+        if doc_id == last:  # a document holding two of the values: its entries are next to each other
+            continue
+        last = doc_id
+        document = documents[doc_id]
+        if filtering.filter_applies(spec, document):
+            found.append(document)
+            if len(found) == wanted:
+                break
+    return found

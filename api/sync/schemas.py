@@ -30,8 +30,7 @@ def _event(value):
 
 
 class ChangeQueryArgsSchema(QueryArgsSchema):
-    since = Text(max_length=18, validate=[FullMatch(_CURSOR, error=(
-        "Not a cursor of this feed: send back a `cursor` or `next_cursor` it gave you."))], metadata={
+    since = Text(max_length=18, validate=[FullMatch(_CURSOR, error=changes.NOT_A_CURSOR)], metadata={
         "description": "The `next_cursor` (or a change's `cursor`) of your last answer; omitted: from the start. "
                        "Opaque: send back what you were given.", "example": "1042"})
     limit = QueryInteger(load_default=100, validate=validate.Range(min=1, max=MAX_FEED_PAGE),

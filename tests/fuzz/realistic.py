@@ -22,7 +22,9 @@ from schemathesis.core.parameters import ParameterLocation
 
 from api.auth import tokens
 from api.core.fields import FIRST_YEAR, LAST_YEAR, LocalisedText
+from api.core import changes
 from api.core import resource as services
+from api.core.documents import ChangeCounter
 from api.networking.resource import networking_settings
 from api.plugins import registry
 from api.registrations.resource import STEPS
@@ -230,17 +232,23 @@ class Realism:
 
     @staticmethod
     def query(case):
-        """Filters by region name a real subdivision (their list is not in the document: unknown → 422)."""
+        """Filters by region name a real subdivision (their list is not in the document: unknown → 422); the change
+        feed is followed from a cursor it gave (one past every change so far → 422)."""
         region = case.query.get("region")
         if isinstance(region, str) and region not in _all_subdivisions():
             case.query["region"] = pick(_all_subdivisions(), region)
+        since = case.query.get("since")
+        if isinstance(since, str) and since.isdigit():
+            counter = ChangeCounter._get_collection().find_one({"_id": changes.COUNTER_ID}) or {"seq": 0}
+            if int(since) > counter["seq"]:
+                case.query["since"] = str(pick(range(counter["seq"] + 1), since))
 
     # Headers --------------------------------------------------------------------------------------
 
     def idempotency_key(self, case):
         """One key per distinct request, as clients make them (a key reused with another body → 422)."""
         key = case.headers["Idempotency-Key"]
-        request = json.dumps([case.formatted_path, case.body], sort_keys=True, default=str)
+        request = json.dumps([case.formatted_path, case.query, case.body], sort_keys=True, default=str)
         if self.world.idempotency_keys.setdefault(key, request) != request:
             key = f"fuzz-{next(_keys)}"
             self.world.idempotency_keys[key] = request

@@ -1,6 +1,7 @@
 """POST /api/v1/organisations/import: CSV and XLSX rows through the organisations resource."""
 import io
 import json
+import tracemalloc
 import zipfile
 
 import openpyxl
@@ -8,8 +9,8 @@ import pytest
 
 from tests.auth.helpers import problem
 from tests.conftest import account_token, organisation_body
-from tests.organisations.helpers import (CSV, HEADER, IMPORT, KALUGA, MARCHE, ORGS, XLSX, csv_text, row, send,
-                                         statuses, xlsx_bytes)
+from tests.organisations.helpers import (CSV, HEADER, IMPORT, KALUGA, MARCHE, ORGS, XLSX, csv_text, declared_xlsx, row,
+                                         send, statuses, xlsx_bytes)
 
 
 def total(client, headers):
@@ -289,6 +290,16 @@ def test_an_idempotency_key_replays_the_first_report(client, admin):
     assert replay.headers["Idempotent-Replayed"] == "true" and replay.get_json() == first.get_json()
 
 
+def test_an_idempotency_key_of_a_dry_run_is_refused_for_the_real_import_with_422(client, admin):
+    headers = {**admin, "Idempotency-Key": "import-3"}
+    send(client, headers, csv_text(MARCHE), query="?dry_run=true")
+
+    response = send(client, headers, csv_text(MARCHE), query="?dry_run=false")
+
+    assert response.status_code == 422 and "Idempotency-Key" in problem(response)["errors"]
+    assert total(client, admin) == 0
+
+
 def zip_of(**parts):
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -374,3 +385,69 @@ def test_a_multipart_part_without_a_name_is_refused_with_422(client, admin):
     response = send(client, admin, body, "multipart/form-data; boundary=b0undary")
 
     assert response.status_code == 422 and problem(response)
+
+
+# A header and a row a dry run reads, in a sheet declaring itself 16,384 columns wide: read-only openpyxl pads each
+# row to the declared width unless told to forget it.
+DECLARED_WIDE = {"A1": "name", "B1": "kind", "C1": "country", "D1": "external_id"}
+
+
+def peak_memory_of(call):
+    tracemalloc.start()
+    try:
+        result = call()
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_workbook_declaring_a_sheet_16384_columns_wide_is_read_in_bounded_memory(client, admin):
+    body = declared_xlsx("A1:XFD3000", {**DECLARED_WIDE, "A3000": "Far Away", "B3000": "company", "C3000": "IT", "D3000": "F-1"})
+
+    response, peak = peak_memory_of(lambda: send(client, admin, body, XLSX, query="?dry_run=true"))
+
+    assert [(entry["row"], entry["status"]) for entry in response.get_json()["rows"]] == [(3000, "created")]
+    assert peak < 50 * 2**20
+
+
+def test_a_workbook_whose_last_row_is_1048576_is_refused_with_413_in_bounded_memory(client, admin):
+    body = declared_xlsx("A1:XFD1048576", {**DECLARED_WIDE, "A1048576": "X"})
+
+    response, peak = peak_memory_of(lambda: send(client, admin, body, XLSX, query="?dry_run=true"))
+
+    assert response.status_code == 413 and "6,001" in problem(response)["detail"]
+    assert peak < 50 * 2**20
+
+
+def test_a_multipart_workbook_whose_last_row_is_1048576_is_refused_with_413(client, admin):
+    body = declared_xlsx("A1:XFD1048576", {**DECLARED_WIDE, "A1048576": "X"})
+
+    response = client.post(IMPORT, data={"file": (io.BytesIO(body), "bomb.xlsx")}, headers=admin,
+                           content_type="multipart/form-data")
+
+    assert response.status_code == 413 and problem(response)
+
+
+def test_a_workbook_cell_past_column_500_is_refused_with_413_and_nothing_stored(client, admin):
+    body = declared_xlsx("A1:C2", {**DECLARED_WIDE, "A2": "Wide", "B2": "company", "C2": "IT", "SG2": "x"})
+
+    response = send(client, admin, body, XLSX)
+
+    assert response.status_code == 413 and "column 500" in problem(response)["detail"]
+    assert total(client, admin) == 0
+
+
+def test_blank_csv_lines_past_the_allowance_are_refused_with_413_and_nothing_stored(client, admin):
+    body = csv_text(MARCHE) + "\r\n" * 7000 + csv_text(KALUGA, header=HEADER).split("\r\n", 1)[1]
+
+    response = send(client, admin, body)
+
+    assert response.status_code == 413 and "blank rows" in problem(response)["detail"]
+    assert total(client, admin) == 0
+
+
+def test_a_csv_cell_longer_than_10000_characters_refuses_the_file_with_422(client, admin):
+    response = send(client, admin, csv_text(row(MARCHE, city="x" * 10_001)))
+
+    assert response.status_code == 422 and "file" in problem(response)["errors"]
+    assert total(client, admin) == 0

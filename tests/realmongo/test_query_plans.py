@@ -175,7 +175,7 @@ def test_a_search_of_organisations_is_answered_from_the_search_terms_index(real_
 
 
 @pytest.mark.parametrize("query, as_admin, leading", [
-    ({"since": "40"}, True, "seq"), ({"since": "40"}, False, "seq"),
+    ({"since": "40"}, True, "seq"), ({"since": "40"}, False, "audience_keys"),
     ({"resource_type": "organisations"}, True, "resource_type"), ({"session_id": "{session_id}"}, False, "session_id"),
 ], ids=["admin", "anonymous", "of a type", "of a session"])
 def test_the_change_feed_reads_revisions_in_sequence_order_from_an_index(real_app, real_admin, ids, recorded, query,
@@ -190,4 +190,21 @@ def test_the_change_feed_reads_revisions_in_sequence_order_from_an_index(real_ap
 
     assert any(keys[0] == leading and "seq" in keys for keys in index_keys_used(plan)), json.dumps(plan, indent=1,
                                                                                                     default=str)
+    assert not [s for s in stages(plan) if s["stage"] in ("SORT", "COLLSCAN")], json.dumps(plan, indent=1, default=str)
+
+
+def test_a_partners_poll_merges_its_audiences_index_ranges_in_sequence_order(real_app, ids, recorded):
+    """A partner's filter names several audiences (`public` and its organisations): each is an index range walked
+    from the cursor in sequence order and merged (no sort stage), so the changes hidden from it are not read."""
+    from tests.conftest import account_token
+    partner = {"Authorization": f"Bearer {account_token(real_app, 'partner', organisation_id=ids['organisation_id'])}"}
+    with recorded() as commands:
+        response = real_app.test_client().get("/api/v1/changes", query_string={"since": "40"}, headers=partner)
+        assert response.status_code == 200, response.get_data(as_text=True)
+    [page] = [c for c in commands if c.get("find") == "revisions"]
+
+    plan = winning_plans(explain(real_app, page))[0]
+
+    assert any(keys[0] == "audience_keys" and "seq" in keys for keys in index_keys_used(plan)), json.dumps(
+        plan, indent=1, default=str)
     assert not [s for s in stages(plan) if s["stage"] in ("SORT", "COLLSCAN")], json.dumps(plan, indent=1, default=str)

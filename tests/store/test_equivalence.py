@@ -101,7 +101,9 @@ sorts = st.one_of(
     st.lists(st.tuples(st.sampled_from(SORT_FIELDS), st.sampled_from([1, -1])), min_size=1, max_size=3, unique_by=lambda s: s[0]),
     st.sampled_from([[("name", 1), ("_id", 1)], [("_id", 1)], [("deleted_at", 1), ("name", -1), ("_id", 1)],
                      [("updated_at", -1), ("_id", 1)], [("name", -1), ("_id", 1)], [("_id", -1)],
-                     [("sectors", 1), ("deleted_at", 1), ("_id", 1)], [("country", -1), ("deleted_at", 1), ("_id", 1)]]),
+                     [("sectors", 1), ("deleted_at", 1), ("_id", 1)], [("country", -1), ("deleted_at", 1), ("_id", 1)],
+                     # (kind|country|region|sectors|managed_by, deleted_at, _id): walked by the values a filter fixes.
+                     [("deleted_at", 1), ("_id", 1)]]),
 )
 writes = st.lists(st.one_of(
     st.tuples(st.just("insert"), documents()),
@@ -232,3 +234,32 @@ def test_a_ttl_index_expires_the_same_documents(cold):
 
     assert list(embedded.find({})) == list(plain.find({}))
     assert len(list(plain.find({}))) < len(values)  # some expired: the comparison covers expiry
+
+
+PREFIXED_FIELDS = ["kind", "country", "region", "sectors", "managed_by"]
+
+
+@st.composite
+def prefixed_filters(draw):
+    """A filter fixing the first field of a declared (field, deleted_at, _id) to values, as the feed fixes who sees."""
+    field = draw(st.sampled_from(PREFIXED_FIELDS))
+    values = draw(st.lists(st.one_of(_values(field), st.sampled_from(["company", "bank", "IT-57", str(IDS[1])])),
+                           max_size=3))
+    fixed = {field: {"$in": values}} if draw(st.booleans()) or not values else {field: values[0]}
+    extra = draw(st.lists(clauses(depth=2), max_size=1))
+    return {"$and": [fixed, *extra]} if extra else fixed
+
+
+@pytest.mark.parametrize("cold", [False, True], ids=["in memory", "cold"])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(documents(), max_size=40), writes, st.lists(st.tuples(prefixed_filters(), st.integers(0, 4),
+                                                                      st.integers(1, 8)), min_size=1, max_size=4))
+def test_a_walk_of_the_values_a_filter_fixes_answers_as_mongomock_does(cold, initial, changes, queries):
+    plain, embedded = _pair(cold)
+    for document in initial:
+        assert _apply(plain, ("insert", document)) == _apply(embedded, ("insert", document))
+    for write in changes:
+        assert _apply(plain, write) == _apply(embedded, write)
+    for spec, skip, limit in queries:
+        sort = [("deleted_at", 1), ("_id", 1)]
+        assert _answer(_page, embedded, spec, sort, skip, limit) == _answer(_page, plain, spec, sort, skip, limit)

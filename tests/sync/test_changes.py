@@ -190,6 +190,24 @@ def test_a_bad_query_is_refused(client, query):
     assert list(response.get_json()["errors"]) == list(query)
 
 
+def test_a_cursor_past_every_change_so_far_is_refused(client, admin, create_organisation):
+    create_organisation()
+    _, cursor = follow(client, headers=admin)
+
+    response = client.get(CHANGES, query_string={"since": str(int(cursor) + 1)})
+
+    assert response.status_code == 422 and list(response.get_json()["errors"]) == ["since"]
+
+
+def test_the_last_cursor_given_is_accepted_by_every_caller(client, admin, create_organisation):
+    create_organisation()
+    _, cursor = follow(client, headers=admin)
+
+    response = client.get(CHANGES, query_string={"since": cursor})
+
+    assert response.status_code == 200 and response.get_json() == {"changes": [], "next_cursor": cursor}
+
+
 def test_resource_type_filters_the_changes(client, admin, create_organisation, create_session):
     create_organisation()
     session = create_session()
@@ -325,6 +343,32 @@ def test_a_poll_from_a_recent_cursor_reads_only_the_new_revisions(client, admin,
     assert len(examined) <= 2, f"{len(examined)} revisions examined for one new change"
 
 
+def test_an_anonymous_poll_reads_none_of_the_changes_hidden_from_it(client, admin, create_organisation, monkeypatch):
+    from mongomock import filtering
+    create_organisation(name="Prima")
+    _, cursor = follow(client)
+    user = client.post("/api/v1/users", json={"email": "staff@example.org", "password": "a long passphrase",
+                                               "roles": ["editor"]}, headers=admin).get_json()
+    for version in range(1, 31):
+        response = client.patch(f"/api/v1/users/{user['id']}", json={"display_name": f"Segreteria {version}"},
+                                headers={**admin, "If-Match": f'"{version}"'})
+        assert response.status_code == 200, response.get_json()
+    newest = create_organisation(name="Ultima")
+    examined = []
+    filter_applies = filtering.filter_applies
+
+    def counting(spec, document):
+        if "snapshot" in document:
+            examined.append(document["_id"])
+        return filter_applies(spec, document)
+
+    monkeypatch.setattr(filtering, "filter_applies", counting)
+    seen, _ = follow(client, since=cursor)
+
+    assert [c["resource_id"] for c in seen] == [newest["id"]]
+    assert len(examined) <= 2, f"{len(examined)} revisions examined for one visible change"
+
+
 def test_a_lease_left_in_the_embedded_store_by_a_stopped_server_is_settled_at_the_next_start(make_app, tmp_path):
     from tests.conftest import account_token
     db = str(tmp_path / "taskforce.db")
@@ -341,3 +385,19 @@ def test_a_lease_left_in_the_embedded_store_by_a_stopped_server_is_settled_at_th
     seen, _ = follow(client, headers=headers)
 
     assert [c["resource_id"] for c in seen] == [created["id"], after["id"]]
+
+
+def test_changes_stored_before_audience_keys_existed_are_keyed_at_the_next_start(make_app, tmp_path):
+    from api.core.documents import Revision
+    from tests.conftest import account_token
+    db = str(tmp_path / "taskforce.db")
+    first = make_app(EMBEDDED_DB=db)
+    headers = {"Authorization": f"Bearer {account_token(first, 'admin')}"}
+    created = first.test_client().post("/api/v1/organisations", json=organisation_body(), headers=headers).get_json()
+    with first.app_context():
+        Revision._get_collection().update_many({}, {"$unset": {"audience_keys": ""}})
+    assert follow(first.test_client())[0] == []
+
+    restarted = make_app(EMBEDDED_DB=db)
+
+    assert [c["resource_id"] for c in follow(restarted.test_client())[0]] == [created["id"]]
