@@ -68,6 +68,19 @@ def send_together(app, senders):
     return responses
 
 
+def creators_meet_after_check(monkeypatch, resource):
+    """Hold each of two creators of `resource` after its rules are checked until the other is checked too: both
+    then pass a read-then-insert check, and only the database can refuse the second."""
+    both_checked = threading.Barrier(2)
+    check = resource.check
+
+    def check_then_wait(state, *, old, parent):
+        check(state, old=old, parent=parent)
+        both_checked.wait(timeout=10)
+
+    monkeypatch.setattr(resource, "check", check_then_wait)
+
+
 @pytest.fixture
 def writers_meet_after_check(monkeypatch):
     """Hold each organisation writer after it has read the resource and checked If-Match until another has

@@ -1,7 +1,5 @@
 """Meeting requests: who may ask whom, the duplicate and cap rules, each status step by its side."""
-import threading
-
-from tests.conftest import current_etag, send_together
+from tests.conftest import creators_meet_after_check, current_etag, send_together
 from tests.networking.helpers import request_url, requests_url
 from tests.registrations.helpers import registration_url
 
@@ -91,15 +89,8 @@ def test_after_a_decline_the_pair_may_ask_again(client, admin, ask, asked, world
 
 
 def test_two_requests_for_one_pair_checked_at_once_store_one(app, admin, open_session, world, monkeypatch):
-    # Both creators pass the duplicate check before either stores: only the database can refuse the second.
     from api.networking.resource import meeting_requests
-    both_checked = threading.Barrier(2)
-    check = meeting_requests.check
-
-    def check_then_wait(state, *, old, parent):
-        check(state, old=old, parent=parent)
-        both_checked.wait(timeout=10)
-    monkeypatch.setattr(meeting_requests, "check", check_then_wait)
+    creators_meet_after_check(monkeypatch, meeting_requests)
 
     def asking(from_id, to_id):
         body = {"from_organisation_id": from_id, "to_organisation_id": to_id, "priority": 2}
@@ -107,7 +98,7 @@ def test_two_requests_for_one_pair_checked_at_once_store_one(app, admin, open_se
     responses = send_together(app, [asking(world.own, world.russian), asking(world.russian, world.own)])
 
     assert sorted(r.status_code for r in responses) == [201, 409]
-    monkeypatch.setattr(meeting_requests, "check", check)
+    monkeypatch.undo()
     listed = app.test_client().get(requests_url(open_session), headers=admin).get_json()
     assert len(listed) == 1
 

@@ -1,10 +1,9 @@
 """Registrations over HTTP: creation, one per organisation and session, fields, who sees and changes what."""
 import json
-import threading
 
 import pytest
 
-from tests.conftest import current_etag, etag, send_together
+from tests.conftest import creators_meet_after_check, current_etag, etag, send_together
 from tests.registrations.helpers import delegate, registration_body, registration_url, registrations_url
 
 MISSING_ID = "64b7f0c2a1e4b3d2c1a09f8e"
@@ -442,15 +441,8 @@ def test_a_read_only_credential_cannot_register(client, admin, open_session, par
 def test_of_two_simultaneous_registrations_of_one_organisation_one_is_a_conflict(app, client, admin, open_session,
                                                                                   partner, monkeypatch):
     from api.registrations.resource import registrations
-    both_checked = threading.Barrier(2)
-    check = registrations.check
-
-    def check_then_wait(state, *, old, parent):
-        # Both have found no registration of the organisation: only the unique index can tell them apart.
-        check(state, old=old, parent=parent)
-        both_checked.wait(timeout=10)
-
-    monkeypatch.setattr(registrations, "check", check_then_wait)
+    # Both find no registration of the organisation: only the unique index can tell them apart.
+    creators_meet_after_check(monkeypatch, registrations)
     url = registrations_url(open_session)
 
     responses = send_together(app, [lambda c: c.post(url, json=registration_body(partner.organisation["id"]),

@@ -322,29 +322,40 @@ def test_rotating_a_client_secret_is_a_change(client, admin, private_world):
     assert follow(client, since=cursor, headers=private_world["partner"])[0] == []
 
 
-def test_a_poll_from_a_recent_cursor_reads_only_the_new_revisions(client, admin, create_organisation, monkeypatch):
+@pytest.fixture
+def count_revisions_examined(monkeypatch):
+    """Start counting the revisions the store's matcher looks at from now on; return the list of their ids."""
     from mongomock import filtering
+
+    def start():
+        examined = []
+        filter_applies = filtering.filter_applies
+
+        def counting(spec, document):
+            if "snapshot" in document:
+                examined.append(document["_id"])
+            return filter_applies(spec, document)
+
+        monkeypatch.setattr(filtering, "filter_applies", counting)
+        return examined
+    return start
+
+
+def test_a_poll_from_a_recent_cursor_reads_only_the_new_revisions(client, admin, create_organisation,
+                                                                  count_revisions_examined):
     for n in range(40):
         create_organisation(name=f"Impresa {n}")
     _, cursor = follow(client, headers=admin)
     newest = create_organisation(name="Ultima")
-    examined = []
-    filter_applies = filtering.filter_applies
-
-    def counting(spec, document):
-        if "snapshot" in document:
-            examined.append(document["_id"])
-        return filter_applies(spec, document)
-
-    monkeypatch.setattr(filtering, "filter_applies", counting)
+    examined = count_revisions_examined()
     seen, _ = follow(client, since=cursor, headers=admin)
 
     assert [c["resource_id"] for c in seen] == [newest["id"]]
     assert len(examined) <= 2, f"{len(examined)} revisions examined for one new change"
 
 
-def test_an_anonymous_poll_reads_none_of_the_changes_hidden_from_it(client, admin, create_organisation, monkeypatch):
-    from mongomock import filtering
+def test_an_anonymous_poll_reads_none_of_the_changes_hidden_from_it(client, admin, create_organisation,
+                                                                    count_revisions_examined):
     create_organisation(name="Prima")
     _, cursor = follow(client)
     user = client.post("/api/v1/users", json={"email": "staff@example.org", "password": "a long passphrase",
@@ -354,15 +365,7 @@ def test_an_anonymous_poll_reads_none_of_the_changes_hidden_from_it(client, admi
                                 headers={**admin, "If-Match": f'"{version}"'})
         assert response.status_code == 200, response.get_json()
     newest = create_organisation(name="Ultima")
-    examined = []
-    filter_applies = filtering.filter_applies
-
-    def counting(spec, document):
-        if "snapshot" in document:
-            examined.append(document["_id"])
-        return filter_applies(spec, document)
-
-    monkeypatch.setattr(filtering, "filter_applies", counting)
+    examined = count_revisions_examined()
     seen, _ = follow(client, since=cursor)
 
     assert [c["resource_id"] for c in seen] == [newest["id"]]

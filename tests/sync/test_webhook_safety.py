@@ -9,42 +9,17 @@ import pytest
 
 from api.core.documents import utcnow
 from api.organisations.models import Organisation
-from api.sync import delivery
 from api.sync.models import Webhook
 from tests.conftest import account_token, etag, organisation_body
 from tests.registrations.helpers import registration_body, registrations_url
-from tests.sync.test_webhooks import RECEIVER_CONFIG, WEBHOOKS, Receiver
+from tests.sync.conftest import RECEIVER_CONFIG, WEBHOOKS
 
 ORGS = "/api/v1/organisations"
 
 
 @pytest.fixture
-def receiver():
-    receiver = Receiver()
-    yield receiver
-    receiver.close()
-
-
-@pytest.fixture
 def app(make_app):
     return make_app(**{**RECEIVER_CONFIG, "WEBHOOK_TIMEOUT_SECONDS": 1})
-
-
-@pytest.fixture
-def worker(app):
-    def run():
-        with app.app_context():
-            return delivery.run_once()
-    return run
-
-
-@pytest.fixture
-def subscribe(client, admin):
-    def create(url, headers=None, **fields):
-        response = client.post(WEBHOOKS, json={"url": url, "events": ["*"], **fields}, headers=headers or admin)
-        assert response.status_code == 201, response.get_json()
-        return response.get_json()
-    return create
 
 
 class Dribbler:
